@@ -1,0 +1,5 @@
+import sys
+
+from distillguard.cli import main
+
+sys.exit(main())
