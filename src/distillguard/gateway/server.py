@@ -1,0 +1,489 @@
+"""A small HTTP/1.1 server on asyncio + httptools: the gateway's (and the mock's) front door.
+
+Why hand-written: a generic framework costs 2-4x the CPU per request of the whole budget
+(``shared/notes/gateway-benchmarking.md``). This module does only what a JSON API proxy
+needs, and does it strictly:
+
+- keep-alive and pipelining: requests on one connection are answered in order, one at a
+  time; reading pauses while too many complete requests wait (back-pressure on the client);
+- ``Content-Length`` and chunked request bodies, with a size limit enforced while reading
+  (413 before the body is buffered when ``Content-Length`` already says too much);
+- timeouts: idle keep-alive connections and slow request senders are closed;
+- streamed responses use chunked encoding and wait for the socket to drain
+  (``pause_writing``/``resume_writing``) so a slow reader never makes the process buffer
+  a whole stream;
+- parse errors answer 400 and close; handler crashes answer 500 and never kill the server.
+
+A handler is ``async def handler(request: Request, response: ResponseWriter) -> None``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import socket
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import httptools
+
+__all__ = [
+    "ClientGone",
+    "Handler",
+    "Request",
+    "ResponseWriter",
+    "ServerLimits",
+    "serve",
+]
+
+log = logging.getLogger("distillguard.gateway")
+
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    411: "Length Required",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+    529: "Overloaded",
+}
+_STATUS_LINES: dict[int, bytes] = {}
+
+
+def _status_line(status: int) -> bytes:
+    line = _STATUS_LINES.get(status)
+    if line is None:
+        reason = _REASONS.get(status, "Status")
+        line = _STATUS_LINES[status] = f"HTTP/1.1 {status} {reason}\r\n".encode("latin-1")
+    return line
+
+
+class ClientGone(ConnectionError):
+    """The client closed the connection while its response was being written."""
+
+
+class ServerLimits:
+    """Size and time limits of the front door (seconds and bytes)."""
+
+    __slots__ = ("header_timeout", "keepalive_timeout", "max_body", "max_pipelined")
+
+    def __init__(
+        self,
+        *,
+        max_body: int = 4 * 1024 * 1024,
+        keepalive_timeout: float = 75.0,
+        header_timeout: float = 30.0,
+        max_pipelined: int = 16,
+    ) -> None:
+        self.max_body = max_body
+        self.keepalive_timeout = keepalive_timeout
+        self.header_timeout = header_timeout
+        self.max_pipelined = max_pipelined
+
+
+class Request:
+    """One parsed HTTP request. Header names are lower-case; the body is fully read."""
+
+    __slots__ = ("body", "client_ip", "headers", "method", "path", "query", "too_large")
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        client_ip: str | None,
+        too_large: bool = False,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.client_ip = client_ip
+        self.too_large = too_large
+
+
+class ResponseWriter:
+    """Writes one response: either :meth:`send` a whole body, or :meth:`start` a chunked
+    stream, :meth:`write` chunks (waiting for the socket to drain) and :meth:`end` it."""
+
+    __slots__ = ("_conn", "_keep_alive", "_streaming", "done", "started", "status")
+
+    def __init__(self, conn: _HttpConnection, keep_alive: bool) -> None:
+        self._conn = conn
+        self._keep_alive = keep_alive
+        self._streaming = False
+        self.started = False
+        self.done = False
+        self.status = 0
+
+    @property
+    def client_gone(self) -> bool:
+        return self._conn.closed
+
+    def _head(self, status: int, headers: Iterable[tuple[str, str]], extra: bytes) -> bytearray:
+        out = bytearray(_status_line(status))
+        for name, value in headers:
+            out += f"{name}: {value}\r\n".encode("latin-1")
+        out += extra
+        if not self._keep_alive:
+            out += b"connection: close\r\n"
+        out += b"\r\n"
+        return out
+
+    def send(
+        self,
+        status: int,
+        headers: Iterable[tuple[str, str]],
+        body: bytes,
+        content_type: str = "application/json",
+    ) -> None:
+        """Send a complete response with a ``Content-Length``."""
+        if self.started:
+            raise RuntimeError("response already started")
+        self.started = self.done = True
+        self.status = status
+        head = self._head(
+            status,
+            headers,
+            f"content-type: {content_type}\r\ncontent-length: {len(body)}\r\n".encode("latin-1"),
+        )
+        head += body
+        self._conn.write(bytes(head))
+        self._conn.response_done(self._keep_alive)
+
+    def start(
+        self,
+        status: int,
+        headers: Iterable[tuple[str, str]],
+        content_type: str = "text/event-stream",
+    ) -> None:
+        """Begin a chunked response (e.g. server-sent events)."""
+        if self.started:
+            raise RuntimeError("response already started")
+        self.started = self._streaming = True
+        self.status = status
+        extra = (
+            f"content-type: {content_type}\r\ncache-control: no-cache\r\n"
+            "transfer-encoding: chunked\r\n"
+        ).encode("latin-1")
+        self._conn.write(bytes(self._head(status, headers, extra)))
+
+    async def write(self, chunk: bytes) -> None:
+        """Send one chunk; waits while the client is not reading. Raises :class:`ClientGone`."""
+        if not chunk:
+            return
+        conn = self._conn
+        if conn.closed:
+            raise ClientGone("client disconnected")
+        conn.write(b"%x\r\n%b\r\n" % (len(chunk), chunk))
+        if conn.write_paused:
+            await conn.drained()
+            if conn.closed:
+                raise ClientGone("client disconnected")
+
+    def end(self, trailer: bytes = b"") -> None:
+        """Finish a chunked response (``trailer`` is sent as a last data chunk first)."""
+        if self.done:
+            return
+        self.done = True
+        if self._conn.closed:
+            return
+        if trailer:
+            self._conn.write(b"%x\r\n%b\r\n0\r\n\r\n" % (len(trailer), trailer))
+        else:
+            self._conn.write(b"0\r\n\r\n")
+        self._conn.response_done(self._keep_alive)
+
+    def abort(self) -> None:
+        """Drop the connection (a stream failed midway: the client must see it as broken)."""
+        self.done = True
+        self._conn.abort()
+
+
+Handler = Callable[[Request, ResponseWriter], Awaitable[None]]
+
+
+class _HttpConnection(asyncio.Protocol):
+    """One client connection: parses requests and runs the handler on each, in order."""
+
+    def __init__(self, handler: Handler, limits: ServerLimits, on_error: Handler) -> None:
+        self.handler = handler
+        self.limits = limits
+        self.on_error = on_error
+        self.loop = asyncio.get_running_loop()
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpRequestParser(self)
+        self.closed = False
+        self.write_paused = False
+        self._drain_waiter: asyncio.Future[None] | None = None
+        self.client_ip: str | None = None
+        self.pending: collections.deque[tuple[Request, bool]] = collections.deque()
+        self.busy = False
+        self.reading_paused = False
+        self.timer: asyncio.TimerHandle | None = None
+        # the request being parsed
+        self._url = b""
+        self._headers: dict[str, str] = {}
+        self._body: list[bytes] = []
+        self._body_len = 0
+        self._too_large = False
+
+    # ---- connection events
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        peer = transport.get_extra_info("peername")
+        if peer:
+            self.client_ip = peer[0]
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._arm(self.limits.keepalive_timeout)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._disarm()
+        if self._drain_waiter is not None and not self._drain_waiter.done():
+            self._drain_waiter.set_result(None)
+
+    def pause_writing(self) -> None:
+        self.write_paused = True
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        if self._drain_waiter is not None and not self._drain_waiter.done():
+            self._drain_waiter.set_result(None)
+        self._drain_waiter = None
+
+    async def drained(self) -> None:
+        if not self.write_paused or self.closed:
+            return
+        if self._drain_waiter is None or self._drain_waiter.done():
+            self._drain_waiter = self.loop.create_future()
+        await self._drain_waiter
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._reject(400, "protocol upgrades are not supported")
+        except httptools.HttpParserError as exc:
+            self._reject(400, f"malformed HTTP request: {exc}")
+
+    def eof_received(self) -> bool | None:
+        # half-closed by the client: finish what is queued, then close
+        if not self.busy and not self.pending:
+            self.close()
+        return True
+
+    # ---- timers
+
+    def _arm(self, seconds: float) -> None:
+        self._disarm()
+        self.timer = self.loop.call_later(seconds, self._timeout)
+
+    def _disarm(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def _timeout(self) -> None:
+        self.timer = None
+        if self.busy:
+            return
+        if self._url or self._headers:
+            self._reject(408, "request not received in time")
+        else:
+            self.close()
+
+    # ---- parser callbacks
+
+    def on_message_begin(self) -> None:
+        self._url = b""
+        self._headers = {}
+        self._body = []
+        self._body_len = 0
+        self._too_large = False
+        if not self.busy:
+            self._arm(self.limits.header_timeout)
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        if key in self._headers:
+            if key in ("content-length", "host", "authorization", "x-api-key"):
+                raise httptools.HttpParserError(f"duplicate {key} header")
+            self._headers[key] = f"{self._headers[key]}, {text}"
+        else:
+            self._headers[key] = text
+
+    def on_headers_complete(self) -> None:
+        length = self._headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > self.limits.max_body:
+            self._too_large = True
+
+    def on_body(self, body: bytes) -> None:
+        if self._too_large:
+            return
+        self._body_len += len(body)
+        if self._body_len > self.limits.max_body:
+            self._too_large = True
+            self._body = []
+            return
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        try:
+            url = httptools.parse_url(self._url)
+            path = url.path.decode("latin-1")
+            query = (url.query or b"").decode("latin-1")
+        except httptools.HttpParserInvalidURLError:
+            raise httptools.HttpParserError("invalid request target") from None
+        body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
+        req = Request(
+            self.parser.get_method().decode("latin-1"),
+            path,
+            query,
+            self._headers,
+            b"" if self._too_large else body,
+            self.client_ip,
+            self._too_large,
+        )
+        keep_alive = self.parser.should_keep_alive()
+        self._url = b""
+        self._headers = {}
+        self._body = []
+        self.pending.append((req, keep_alive))
+        if len(self.pending) >= self.limits.max_pipelined and not self.reading_paused:
+            self.reading_paused = True
+            self.transport.pause_reading()  # type: ignore[union-attr]
+        if not self.busy:
+            self._next()
+
+    # ---- running requests
+
+    def _next(self) -> None:
+        if self.closed or not self.pending:
+            return
+        req, keep_alive = self.pending.popleft()
+        if self.reading_paused and len(self.pending) < self.limits.max_pipelined // 2:
+            self.reading_paused = False
+            self.transport.resume_reading()  # type: ignore[union-attr]
+        self.busy = True
+        self._disarm()
+        self.loop.create_task(self._run(req, ResponseWriter(self, keep_alive)))
+
+    async def _run(self, req: Request, resp: ResponseWriter) -> None:
+        try:
+            await self.handler(req, resp)
+        except ClientGone:
+            pass
+        except Exception:
+            log.exception("handler failed on %s %s", req.method, req.path)
+            if not resp.started and not self.closed:
+                await self.on_error(req, resp)
+            elif not resp.done:
+                resp.abort()
+        if not resp.done and not self.closed:
+            # a handler that forgot to answer must not hang the client
+            resp.abort()
+            self.busy = False
+
+    def response_done(self, keep_alive: bool) -> None:
+        self.busy = False
+        if not keep_alive:
+            self.close()
+            return
+        if self.pending:
+            self._next()
+        else:
+            self._arm(self.limits.keepalive_timeout)
+
+    # ---- output
+
+    def write(self, data: bytes) -> None:
+        if not self.closed:
+            self.transport.write(data)  # type: ignore[union-attr]
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._disarm()
+            self.transport.close()  # type: ignore[union-attr]
+
+    def abort(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._disarm()
+            self.transport.abort()  # type: ignore[union-attr]
+
+    def _reject(self, status: int, message: str) -> None:
+        """Answer a request that cannot be parsed, then close the connection."""
+        if self.closed:
+            return
+        if not self.busy:
+            import orjson
+
+            body = orjson.dumps(
+                {"error": {"message": message, "type": "invalid_request_error", "code": None}}
+            )
+            self.transport.write(  # type: ignore[union-attr]
+                _status_line(status)
+                + b"content-type: application/json\r\nconnection: close\r\n"
+                + f"content-length: {len(body)}\r\n\r\n".encode("latin-1")
+                + body
+            )
+        self.close()
+
+
+async def serve(
+    handler: Handler,
+    host: str,
+    port: int,
+    *,
+    limits: ServerLimits | None = None,
+    on_error: Handler | None = None,
+    reuse_port: bool = False,
+    sock: socket.socket | None = None,
+    backlog: int = 2048,
+) -> asyncio.Server:
+    """Start serving ``handler`` on ``host:port`` (``port=0`` picks a free one)."""
+    lim = limits or ServerLimits()
+    err = on_error or _default_error
+    loop = asyncio.get_running_loop()
+    kwargs: dict[str, Any] = {"backlog": backlog}
+    if sock is not None:
+        kwargs["sock"] = sock
+    else:
+        kwargs.update(host=host, port=port, reuse_port=reuse_port or None)
+    return await loop.create_server(lambda: _HttpConnection(handler, lim, err), **kwargs)
+
+
+async def _default_error(req: Request, resp: ResponseWriter) -> None:
+    resp.send(
+        500,
+        (),
+        b'{"error":{"message":"internal server error","type":"server_error","code":null}}',
+    )
