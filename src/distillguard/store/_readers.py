@@ -1,0 +1,252 @@
+"""Finding and reading exchange-log files: JSON Lines, gzipped JSON Lines and Parquet.
+
+Readers cut each file into *blocks* of whole lines (or Parquet record batches) and
+:func:`parse_block` turns a block into store rows plus the rejects it held, each with its
+file and 1-based line (Parquet: row) number. Blocks are plain picklable values so a process
+pool can parse them on every core while the writer inserts.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from distillguard.errors import InputError, RecordError
+
+__all__ = [
+    "JSON_FIELD_KEY",
+    "Block",
+    "BlockResult",
+    "Reject",
+    "blocks",
+    "discover",
+    "parse_block",
+    "rows_to_table",
+]
+
+#: Field metadata marking a Parquet string column whose values are JSON text to decode
+#: (how :meth:`Store.export` writes top-level fields beyond the spec).
+JSON_FIELD_KEY = b"distillguard.json"
+
+_JSONL_SUFFIXES = (".jsonl", ".ndjson")
+_GZ_SUFFIXES = (".jsonl.gz", ".ndjson.gz")
+_PARQUET_SUFFIXES = (".parquet",)
+_BLOCK_BYTES = 4 << 20
+_PARQUET_ROWS = 8192
+
+
+class Reject(NamedTuple):
+    """One record that could not be stored."""
+
+    file: str
+    line: int
+    message: str
+    raw: str
+
+
+@dataclass(slots=True)
+class Block:
+    """A run of whole records from one file: JSON Lines bytes or decoded Parquet rows."""
+
+    file: str
+    first_line: int
+    data: bytes | None = None
+    objects: list[Any] | None = None
+    nbytes: int = 0  # on-disk bytes this block accounts for (progress only)
+
+
+@dataclass(slots=True)
+class BlockResult:
+    """What one block parsed into."""
+
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    read: int = 0
+
+
+def _kind(path: Path) -> str | None:
+    name = path.name.lower()
+    if name.endswith(_GZ_SUFFIXES):
+        return "gz"
+    if name.endswith(_JSONL_SUFFIXES):
+        return "jsonl"
+    if name.endswith(_PARQUET_SUFFIXES):
+        return "parquet"
+    return None
+
+
+def _sniff(path: Path) -> str:
+    """The format of a file named explicitly: by suffix, else by its first bytes."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(4)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    kind = _kind(path)
+    if kind is None:
+        kind = "gz" if head[:2] == b"\x1f\x8b" else "parquet" if head == b"PAR1" else "jsonl"
+    if kind == "gz" and head[:2] != b"\x1f\x8b":
+        raise InputError(f"{path}: not a gzip file")
+    if kind == "parquet":
+        try:
+            pq.ParquetFile(path).close()
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
+    return kind
+
+
+def discover(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
+    """Every input file under ``paths`` with its format, checked readable before any work.
+
+    A folder contributes its ``.jsonl``, ``.ndjson``, ``.jsonl.gz`` and ``.parquet`` files,
+    recursively, in sorted path order; a file named explicitly is read whatever its suffix.
+    """
+    if not paths:
+        raise InputError("no input paths given")
+    out: list[tuple[Path, str]] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(
+                (p for p in path.rglob("*") if p.is_file() and _kind(p) is not None),
+                key=lambda p: p.relative_to(path).as_posix(),
+            )
+            out.extend((p, _sniff(p)) for p in found)
+        elif path.exists():
+            out.append((path, _sniff(path)))
+        else:
+            raise InputError(f"{given}: no such file or folder")
+    return out
+
+
+def _jsonl_blocks(path: Path, gz: bool) -> Iterator[Block]:
+    name = str(path)
+    line = 1
+    leftover = b""
+    with path.open("rb") as raw:
+        stream = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
+        last_pos = 0
+        while True:
+            try:
+                chunk = stream.read(_BLOCK_BYTES)
+            except (OSError, EOFError, zlib.error) as exc:
+                # A damaged or truncated gzip segment: keep every whole line before it.
+                if leftover:
+                    yield Block(name, line, data=leftover)
+                    line += leftover.count(b"\n") + 1
+                    leftover = b""
+                msg = f"file unreadable from here on: {exc}"
+                yield Block(name, line, objects=[_Broken(msg)])
+                return
+            pos = raw.tell()
+            if not chunk:
+                break
+            data = leftover + chunk if leftover else chunk
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                leftover = data
+                continue
+            block = data[:cut]
+            leftover = data[cut + 1 :]
+            yield Block(name, line, data=block, nbytes=pos - last_pos)
+            last_pos = pos
+            line += block.count(b"\n") + 1
+        if leftover:
+            yield Block(name, line, data=leftover, nbytes=raw.tell() - last_pos)
+
+
+def _decode_json_columns(batch: pa.RecordBatch, rows: list[dict[str, Any]]) -> None:
+    """Decode the columns :meth:`Store.export` marked as JSON text back into values."""
+    marked = [f.name for f in batch.schema if f.metadata and f.metadata.get(JSON_FIELD_KEY) == b"1"]
+    for name in marked:
+        for row in rows:
+            value = row.get(name)
+            if isinstance(value, str):
+                row[name] = orjson.loads(value)
+            elif value is None:
+                del row[name]
+
+
+def _parquet_blocks(path: Path) -> Iterator[Block]:
+    name = str(path)
+    size = path.stat().st_size
+    with pq.ParquetFile(path) as pf:
+        total = max(pf.metadata.num_rows, 1)
+        line = 1
+        for batch in pf.iter_batches(batch_size=_PARQUET_ROWS):
+            rows = batch.to_pylist()
+            _decode_json_columns(batch, rows)
+            yield Block(name, line, objects=rows, nbytes=size * len(rows) // total)
+            line += len(rows)
+
+
+def blocks(path: Path, kind: str) -> Iterator[Block]:
+    """The blocks of one file, in order."""
+    if kind == "parquet":
+        return _parquet_blocks(path)
+    return _jsonl_blocks(path, gz=kind == "gz")
+
+
+class _Broken(NamedTuple):
+    """Stands in a block for the unreadable tail of a file; always rejected."""
+
+    message: str
+
+
+def _raw_text(obj: Any) -> str:
+    try:
+        return orjson.dumps(obj, default=str).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return repr(obj)
+
+
+def parse_block(block: Block, convert: Callable[[Any], tuple[Any, ...]]) -> BlockResult:
+    """Rows and rejects of one block; ``convert`` maps a decoded record to its row."""
+    out = BlockResult()
+    rows = out.rows
+    append = rows.append
+    loads = orjson.loads
+    if block.data is not None:
+        for lineno, raw in enumerate(block.data.split(b"\n"), block.first_line):
+            if not raw or raw.isspace():
+                continue
+            out.read += 1
+            try:
+                obj = loads(raw)
+            except orjson.JSONDecodeError as exc:
+                text = raw.decode("utf-8", "replace").rstrip("\r")
+                out.rejects.append(Reject(block.file, lineno, f"invalid JSON ({exc})", text))
+                continue
+            try:
+                append(convert(obj))
+            except RecordError as exc:
+                text = raw.decode("utf-8", "replace").rstrip("\r")
+                out.rejects.append(Reject(block.file, lineno, str(exc), text))
+    else:
+        for lineno, obj in enumerate(block.objects or (), block.first_line):
+            out.read += 1
+            if isinstance(obj, _Broken):
+                out.rejects.append(Reject(block.file, lineno, obj.message, ""))
+                continue
+            try:
+                append(convert(obj))
+            except RecordError as exc:
+                out.rejects.append(Reject(block.file, lineno, str(exc), _raw_text(obj)))
+    return out
+
+
+def rows_to_table(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
+    """An Arrow table of row tuples laid out as ``schema``."""
+    if not rows:
+        return schema.empty_table()
+    columns = list(zip(*rows, strict=True))
+    arrays = [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=schema)

@@ -1,0 +1,185 @@
+"""Decoded records → store rows, with exactly the verdicts of ``distillguard.exchange``.
+
+:func:`exchange_row` turns one decoded exchange record into the tuple of column values the
+``exchanges`` table holds. Well-formed records take an inlined fast path; anything the fast
+path is not sure about goes through :func:`distillguard.exchange.parse_exchange` itself,
+which either accepts it or raises the canonical :class:`RecordError`. The fast path only
+accepts records ``parse_exchange`` accepts, with the same values (``tests/store`` checks
+this on valid and invalid records alike), so the store and every other reader of the format
+can never disagree about a record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from distillguard._types import ENDPOINTS, JSONObject
+from distillguard.errors import RecordError
+from distillguard.exchange import (
+    ACCOUNT_FIELDS,
+    EXCHANGE_FIELDS,
+    Exchange,
+    parse_account,
+    parse_exchange,
+    parse_ts,
+)
+
+__all__ = ["ExchangeRow", "account_row", "dumps", "exchange_row"]
+
+#: id, ts, account_id, endpoint, model, request, response, key_id, ip, user_agent,
+#: client_fingerprint, status, latency_ms, meta, extra (the order of ``EXCHANGE_SCHEMA``).
+ExchangeRow = tuple[Any, ...]
+
+_KNOWN = frozenset(EXCHANGE_FIELDS)
+_KNOWN_ACCOUNT = frozenset(ACCOUNT_FIELDS)
+_ENDPOINTS = frozenset(ENDPOINTS)
+_DEFAULT_ENDPOINT = "chat.completions"
+_MISSING = object()
+
+
+def _default(value: Any) -> Any:
+    """JSON fallback for values Parquet can hold but JSON cannot (bytes, decimals, ...)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text of a decoded value (never fails on Parquet-only types)."""
+    return orjson.dumps(value, default=_default, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _extra(obj: JSONObject, known: frozenset[str]) -> str | None:
+    """JSON text of the top-level fields beyond the spec, or None when there are none."""
+    if known.issuperset(obj):
+        return None
+    return dumps({k: v for k, v in obj.items() if k not in known})
+
+
+def _naive_utc(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=None)
+
+
+def _model(request: JSONObject) -> str | None:
+    model = request.get("model")
+    return model if type(model) is str else None
+
+
+def _fast(obj: Any) -> ExchangeRow | None:
+    """The row of a plainly valid record, or None when ``parse_exchange`` must decide."""
+    if type(obj) is not dict:
+        return None
+    get = obj.get
+    ex_id = get("id")
+    account_id = get("account_id")
+    ts = get("ts")
+    request = get("request")
+    response = get("response", _MISSING)
+    if not (
+        type(ex_id) is str
+        and ex_id
+        and type(account_id) is str
+        and account_id
+        and type(ts) is str
+        and type(request) is dict
+        and (response is None or type(response) is dict)
+    ):
+        return None
+    endpoint = get("endpoint")
+    if endpoint is None or endpoint == "":
+        endpoint = _DEFAULT_ENDPOINT
+    elif type(endpoint) is not str or endpoint not in _ENDPOINTS:
+        return None
+    key_id = get("key_id")
+    ip = get("ip")
+    user_agent = get("user_agent")
+    fingerprint = get("client_fingerprint")
+    for value in (key_id, ip, user_agent, fingerprint):
+        if value is not None and type(value) is not str:
+            return None
+    status = get("status")
+    if status is None:
+        status = 200
+    elif type(status) is not int or not 100 <= status <= 599:
+        return None
+    latency = get("latency_ms")
+    if latency is not None:
+        if type(latency) is float:
+            pass
+        elif type(latency) is int:
+            latency = float(latency)
+        else:
+            return None
+    meta = get("meta")
+    if meta is not None and type(meta) is not dict:
+        return None
+    try:
+        when = parse_ts(ts)
+    except RecordError:
+        return None
+    return (
+        ex_id,
+        _naive_utc(when),
+        account_id,
+        endpoint,
+        _model(request),
+        dumps(request),
+        None if response is None else dumps(response),
+        key_id,
+        ip,
+        user_agent,
+        fingerprint,
+        status,
+        latency,
+        None if meta is None else dumps(meta),
+        _extra(obj, _KNOWN),
+    )
+
+
+def _from_exchange(ex: Exchange, obj: JSONObject) -> ExchangeRow:
+    return (
+        ex.id,
+        _naive_utc(ex.ts),
+        ex.account_id,
+        ex.endpoint,
+        _model(ex.request),
+        dumps(ex.request),
+        None if ex.response is None else dumps(ex.response),
+        ex.key_id,
+        ex.ip,
+        ex.user_agent,
+        ex.client_fingerprint,
+        ex.status,
+        ex.latency_ms,
+        None if ex.meta is None else dumps(ex.meta),
+        _extra(obj, _KNOWN),
+    )
+
+
+def exchange_row(obj: Any) -> ExchangeRow:
+    """The ``exchanges`` row of one decoded record; raises :class:`RecordError` if invalid."""
+    row = _fast(obj)
+    if row is not None:
+        return row
+    ex = parse_exchange(obj)
+    return _from_exchange(ex, obj)
+
+
+def account_row(obj: Any) -> tuple[Any, ...]:
+    """The ``accounts`` row of one decoded accounts record; raises :class:`RecordError`."""
+    acc = parse_account(obj)
+    return (
+        acc.account_id,
+        None if acc.created_at is None else _naive_utc(acc.created_at),
+        acc.org_id,
+        acc.tier,
+        acc.verified,
+        acc.email_domain,
+        acc.payment_fingerprint,
+        acc.signup_ip,
+        acc.country,
+        _extra(obj, _KNOWN_ACCOUNT),
+    )
