@@ -9,66 +9,209 @@ The server calls, per request::
     ...                                                # forward, degraded per decision
     await policy.settle(principal, used_tokens=...)    # charge the real token count
 
-The full implementation lands in follow-up commits; the signatures here are fixed.
+``authenticate`` and the in-memory ``admit`` only read dicts that a background thread
+rebuilds from the control-plane SQLite file (:mod:`distillguard.gateway.state`) about once a
+second and swaps in whole: no I/O, no blocking locks on the event loop. With a Redis URL the
+token buckets live in Redis (one atomic script call per ``admit``) so every gateway process
+shares them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 from distillguard._types import Verdict
-from distillguard.gateway.config import GatewaySettings
+from distillguard.errors import ConfigError
+from distillguard.gateway.config import GatewaySettings, Limit
+from distillguard.gateway.enforcement import (
+    Decision,
+    Principal,
+    decision_table,
+    effective_verdicts,
+    rate_limited,
+)
+from distillguard.gateway.keys import KeyIndex
+from distillguard.gateway.limits import BucketSpec, MemoryLimiter, RedisLimiter
+from distillguard.gateway.state import StateDB, VerdictRow, now_ts
 
 __all__ = ["Decision", "Policy", "Principal"]
 
+log = logging.getLogger(__name__)
 
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """An authenticated caller: the key used, its account and the account's organisation."""
-
-    key_id: str
-    account_id: str
-    org_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What to do with one request; the server renders refusals from it."""
-
-    allowed: bool
-    verdict: Verdict
-    status: int = 200
-    error_type: str = ""
-    message: str = ""
-    retry_after: float | None = None
-    max_tokens_cap: int | None = None
-    strip_reasoning: bool = False
-    route_model: str | None = None
-    log_full: bool = False
-    watermark_strength: float = 1.0
+# A bucket template: (name, capacity, counts tokens?)
+_Template = tuple[str, float, bool]
 
 
 class Policy:
-    """Authentication, rate limits and verdict enforcement for one gateway process."""
+    """Authentication, rate limits and verdict enforcement for one gateway process.
+
+    Call :meth:`start` (or :meth:`reload` in tests) before serving: until then no key is
+    known. ``clock`` (seconds, monotonic for memory buckets, wall time for Redis) can be
+    injected for deterministic tests.
+    """
 
     def __init__(
-        self, settings: GatewaySettings, *, state_path: Path, redis_url: str | None = None
+        self,
+        settings: GatewaySettings,
+        *,
+        state_path: Path,
+        redis_url: str | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.settings = settings
         self.state_path = Path(state_path)
-        self.redis_url = redis_url
+        self.redis_url = redis_url if redis_url is not None else settings.redis_url
+        self._memory = MemoryLimiter(clock or time.monotonic)
+        self._redis: RedisLimiter | None = None
+        if self.redis_url:
+            self._redis = RedisLimiter(self.redis_url, clock=clock or time.time)
+        self._decisions = decision_table(settings)
+        self._models = None if settings.models is None else set(settings.models)
+        # Hot-path state: replaced whole by reload(), never mutated in place except by
+        # apply_verdict (a single dict assignment, atomic under the GIL).
+        self._keys = KeyIndex()
+        self._tiers: dict[str, str | None] = {}
+        self._effective: dict[str, tuple[Verdict, str | None]] = {}
+        self._templates: dict[tuple[str, str, str | None, Verdict, str | None], list] = {}
+        self._pending: dict[str, deque[int]] = {}
+        # Control-plane plumbing (reload thread only).
+        self._reload_lock = threading.Lock()
+        self._unflushed: dict[str, VerdictRow] = {}
+        self._unflushed_lock = threading.Lock()
+        self._db: StateDB | None = None
+        self._data_version: int | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._redis_failed_at = 0.0
+        self.reloads = 0
+
+    # ------------------------------------------------------------------ hot path
 
     def authenticate(self, api_key: str) -> Principal | None:
-        """The caller behind ``api_key``, or ``None`` for an unknown or revoked key."""
-        return None
+        """The caller behind ``api_key``, or ``None`` for an unknown or revoked key.
+
+        Hashes the presented secret (SHA-256) and looks the hash up in memory; the stored
+        hash is compared in constant time. The secret itself is never kept or logged.
+        """
+        if not api_key:
+            return None
+        found = self._keys.lookup(api_key)
+        return found if isinstance(found, Principal) else None
+
+    def verdict_of(self, account_id: str) -> tuple[Verdict, str | None]:
+        """The verdict in force for an account and its cluster id (override first)."""
+        return self._effective.get(account_id, (Verdict.ALLOW, None))
 
     async def admit(self, principal: Principal, *, model: str | None, est_tokens: int) -> Decision:
-        """Decide whether to serve one request and how to degrade it."""
-        return Decision(allowed=True, verdict=Verdict.ALLOW)
+        """Decide whether to serve one request and how to degrade it.
+
+        Blocked accounts get a 403 decision; otherwise every bucket of the request (key,
+        account, organisation, cluster, throttle) is charged one request and
+        ``est_tokens`` tokens, or none is and the decision is a 429 with ``retry_after``.
+        """
+        verdict, cluster = self._effective.get(principal.account_id, (Verdict.ALLOW, None))
+        if verdict is Verdict.BLOCK:
+            return self._decisions[Verdict.BLOCK]
+        est = est_tokens if est_tokens > 0 else 0
+        specs = self._specs(principal, verdict, cluster, est)
+        if specs:
+            hit = await self._check(specs)
+            if hit is not None:
+                return rate_limited(verdict, hit[0], hit[1])
+        pending = self._pending.get(principal.key_id)
+        if pending is None:
+            pending = self._pending[principal.key_id] = deque(maxlen=1024)
+        pending.append(est)
+        return self._decisions[verdict]
 
     async def settle(self, principal: Principal, *, used_tokens: int) -> None:
-        """Charge the tokens a served request actually used."""
+        """Charge the tokens a served request actually used (minus what admit estimated)."""
+        pending = self._pending.get(principal.key_id)
+        est = pending.popleft() if pending else 0
+        delta = max(used_tokens, 0) - est
+        if delta == 0:
+            return
+        verdict, cluster = self._effective.get(principal.account_id, (Verdict.ALLOW, None))
+        specs = [
+            (name, cap, float(delta))
+            for name, cap, tokens in self._templates_for(principal, verdict, cluster)
+            if tokens
+        ]
+        if not specs:
+            return
+        if self._redis is not None and not self._redis_down():
+            try:
+                await self._redis.charge(specs)
+                return
+            except Exception as exc:  # redis errors of every kind: fall back to memory
+                self._redis_error(exc)
+        self._memory.charge(specs)
+
+    def _specs(
+        self, principal: Principal, verdict: Verdict, cluster: str | None, est: int
+    ) -> list[BucketSpec]:
+        return [
+            (name, cap, float(est) if tokens else 1.0)
+            for name, cap, tokens in self._templates_for(principal, verdict, cluster)
+        ]
+
+    def _templates_for(
+        self, principal: Principal, verdict: Verdict, cluster: str | None
+    ) -> list[_Template]:
+        cache_key = (principal.key_id, principal.account_id, principal.org_id, verdict, cluster)
+        found = self._templates.get(cache_key)
+        if found is not None:
+            return found
+        limits = self.settings.limits
+        tier = self._tiers.get(principal.account_id)
+        account_limit = self.settings.tier_limits.get(tier or "", limits.get("account"))
+        scopes: list[tuple[str, Limit | None]] = [
+            (f"k:{principal.key_id}", limits.get("key")),
+            (f"a:{principal.account_id}", account_limit),
+        ]
+        if principal.org_id:
+            scopes.append((f"o:{principal.org_id}", limits.get("org")))
+        if cluster:
+            scopes.append((f"c:{cluster}", limits.get("cluster")))
+        extra = self.settings.verdict_policy(verdict).limit
+        if not extra.unlimited:
+            scopes.append((f"v:{verdict.value}:{principal.account_id}", extra))
+        out: list[_Template] = []
+        for name, limit in scopes:
+            if limit is None:
+                continue
+            if limit.rpm is not None:
+                out.append((f"{name}:r", limit.rpm, False))
+            if limit.tpm is not None:
+                out.append((f"{name}:t", limit.tpm, True))
+        if len(self._templates) > 100_000:
+            self._templates = {}
+        self._templates[cache_key] = out
+        return out
+
+    async def _check(self, specs: list[BucketSpec]) -> tuple[float, str] | None:
+        if self._redis is not None and not self._redis_down():
+            try:
+                return await self._redis.check(specs)
+            except Exception as exc:  # redis errors of every kind: fall back to memory
+                self._redis_error(exc)
+        return self._memory.check(specs)
+
+    def _redis_down(self) -> bool:
+        return self._redis_failed_at > 0 and time.monotonic() - self._redis_failed_at < 5.0
+
+    def _redis_error(self, exc: BaseException) -> None:
+        # Fail open to per-process limits for 5 s rather than refusing every request.
+        self._redis_failed_at = time.monotonic()
+        log.warning("redis rate limiter unavailable, using in-process limits: %s", exc)
+
+    # ------------------------------------------------------------------ control plane
 
     def apply_verdict(
         self,
@@ -80,14 +223,125 @@ class Policy:
         reasons: list[str],
         source: str,
     ) -> None:
-        """Record a detector verdict for an account; it applies to the next request."""
+        """Record a detector verdict for an account; it applies to the next request.
+
+        The in-memory table changes at once (unless an override pins the account); the
+        row is written to the state file by the reload thread, so other gateways see it
+        within a second and it survives restarts.
+        """
+        if not isinstance(verdict, Verdict):
+            try:
+                verdict = Verdict.parse(str(verdict))
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
+        row = VerdictRow(
+            account_id=account_id,
+            verdict=verdict,
+            score=float(score),
+            cluster_id=cluster_id or None,
+            reasons=list(reasons),
+            source=source,
+            updated_at=now_ts(),
+        )
+        with self._unflushed_lock:
+            self._unflushed[account_id] = row
+            self._apply_locked(self._effective, row)
+
+    def _apply_locked(self, effective: dict[str, tuple[Verdict, str | None]], row: VerdictRow):
+        """Put a detector verdict into ``effective``; an override keeps its verdict."""
+        current = effective.get(row.account_id)
+        if row.account_id in self._pinned and current is not None:
+            effective[row.account_id] = (current[0], row.cluster_id)
+        else:
+            effective[row.account_id] = (row.verdict, row.cluster_id)
+
+    _pinned: frozenset[str] = frozenset()
 
     def known_models(self) -> set[str] | None:
         """The models clients may ask for, or ``None`` to allow any."""
-        return None if self.settings.models is None else set(self.settings.models)
+        return self._models
+
+    def reload(self, *, force: bool = False) -> bool:
+        """Flush pending verdicts, then re-read the state file if it changed.
+
+        Runs in the background thread (or directly in tests and tools). Returns whether the
+        in-memory tables were rebuilt.
+        """
+        with self._reload_lock:
+            if self._db is None:
+                self._db = StateDB(self.state_path)
+            db = self._db
+            with self._unflushed_lock:
+                flushing = dict(self._unflushed)
+            if flushing:
+                db.set_verdicts(flushing.values())
+            version = db.data_version()
+            if not force and not flushing and version == self._data_version:
+                return False
+            snap = db.snapshot()
+            tiers = {a.account_id: a.tier for a in snap.accounts.values()}
+            principals = []
+            for k in snap.keys:
+                account = snap.accounts.get(k.account_id)
+                principals.append(
+                    (
+                        k.secret_sha256,
+                        Principal(k.key_id, k.account_id, account.org_id if account else None),
+                    )
+                )
+            effective = effective_verdicts(snap.verdicts, snap.overrides)
+            with self._unflushed_lock:
+                for account_id, row in flushing.items():
+                    if self._unflushed.get(account_id) is row:
+                        del self._unflushed[account_id]
+                self._keys = KeyIndex(principals)
+                self._tiers = tiers
+                self._pinned = frozenset(snap.overrides)
+                for row in self._unflushed.values():
+                    self._apply_locked(effective, row)
+                self._templates = {}
+                self._effective = effective
+            self._data_version = db.data_version()
+            self.reloads += 1
+            return True
+
+    def _run(self) -> None:
+        interval = min(self.settings.reload_interval, 1.0)
+        while not self._stop.wait(interval):
+            try:
+                self.reload()
+            except Exception:  # keep serving with the last good state
+                log.exception("control-plane reload failed; keeping the previous state")
 
     async def start(self) -> None:
         """Load the control-plane state and start reloading it in the background."""
+        await asyncio.to_thread(self.reload, force=True)
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(
+                target=self._run, name="distillguard-policy-reload", daemon=True
+            )
+            self._thread.start()
 
     async def close(self) -> None:
-        """Stop the background reload and release connections."""
+        """Stop the background reload, flush pending verdicts and release connections."""
+        self._stop.set()
+        if self._thread is not None:
+            await asyncio.to_thread(self._thread.join, 5.0)
+            self._thread = None
+        await asyncio.to_thread(self._flush_and_close)
+        if self._redis is not None:
+            await self._redis.close()
+
+    def _flush_and_close(self) -> None:
+        with self._reload_lock:
+            if self._db is None and self._unflushed:
+                self._db = StateDB(self.state_path)
+            if self._db is not None:
+                with self._unflushed_lock:
+                    rows = list(self._unflushed.values())
+                    self._unflushed.clear()
+                if rows:
+                    self._db.set_verdicts(rows)
+                self._db.close()
+                self._db = None
