@@ -386,7 +386,7 @@ def _from_toml(data: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
 
 def _validate(s: GatewaySettings) -> GatewaySettings:
     """Check every field; returns ``s`` with values normalised (paths, numbers)."""
-    _url(s.upstream_url, "upstream.url")
+    s = replace(s, upstream_url=_url(s.upstream_url, "upstream.url"))
     if s.upstream_kind not in ("openai", "anthropic"):
         raise ConfigError(f"upstream.kind must be 'openai' or 'anthropic', got {s.upstream_kind!r}")
     if s.upstream_api_key is not None:
