@@ -1,0 +1,965 @@
+"""The hot path: authenticate, admit, forward, relay, log — one request at a time.
+
+:class:`Gateway` is the request handler the HTTP server calls. For the model routes it
+authenticates the API key (``Authorization: Bearer`` or ``x-api-key``), validates the JSON
+body, asks the policy for a decision, applies degradation, forwards the request through the
+keep-alive pool, relays the answer (streamed answers chunk by chunk), and writes one
+exchange record per request — refused and failed ones included — to the durable log.
+
+Errors are OpenAI-style JSON (``{"error": {"message", "type", "param", "code"}}``), or
+Anthropic-style (``{"type": "error", "error": {"type", "message"}}``) on ``/v1/messages``.
+Upstream failures map to 502 (5xx, dropped connection, invalid answer) and 504 (timeout);
+the upstream's own 4xx answers pass through with their status.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from distillguard._types import JSONObject
+from distillguard.errors import DistillGuardError, UpstreamError
+from distillguard.exchange import format_ts
+from distillguard.gateway.logsink import LogSink
+from distillguard.gateway.metrics import GatewayMetrics
+from distillguard.gateway.policy import Decision, Policy, Principal
+from distillguard.gateway.server import ClientGone, Request, ResponseWriter
+from distillguard.gateway.streaming import (
+    ChatAssembler,
+    ChatToMessagesStream,
+    CompletionAssembler,
+    MessagesAssembler,
+    SSEParser,
+    chat_to_messages_response,
+    messages_to_chat_request,
+    sse_event,
+)
+from distillguard.gateway.upstream import UpstreamPool, UpstreamTimeout
+
+__all__ = ["Gateway", "error_body"]
+
+log = logging.getLogger("distillguard.gateway")
+
+_ANTHROPIC_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    502: "api_error",
+    503: "overloaded_error",
+    504: "api_error",
+    529: "overloaded_error",
+}
+_OPENAI_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    405: "invalid_request_error",
+    413: "invalid_request_error",
+    429: "rate_limit_error",
+    500: "server_error",
+    502: "upstream_error",
+    503: "server_error",
+    504: "upstream_timeout",
+}
+_LLM_ROUTES = {
+    "/v1/chat/completions": "chat.completions",
+    "/v1/completions": "completions",
+    "/v1/messages": "messages",
+}
+_DEFAULT_MAX_TOKENS = 512
+_STRICT_TAILS = (b"data: [DONE]", b"event: message_stop")
+
+
+class _Refusal(Exception):
+    """A request answered with an error before (or instead of) reaching the upstream."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        kind: str | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.kind = kind
+        self.code = code
+        self.param = param
+        self.headers = headers
+
+
+def error_body(
+    status: int,
+    message: str,
+    *,
+    anthropic: bool = False,
+    kind: str | None = None,
+    code: str | None = None,
+    param: str | None = None,
+) -> bytes:
+    """An error body in the dialect of the route."""
+    if anthropic:
+        etype = (
+            kind if kind in _ANTHROPIC_TYPES.values() else _ANTHROPIC_TYPES.get(status, "api_error")
+        )
+        return orjson.dumps({"type": "error", "error": {"type": etype, "message": message}})
+    etype = kind or _OPENAI_TYPES.get(
+        status, "server_error" if status >= 500 else "invalid_request_error"
+    )
+    return orjson.dumps(
+        {"error": {"message": message, "type": etype, "param": param, "code": code}}
+    )
+
+
+def _json_line(raw: bytes) -> orjson.Fragment:
+    """Embed already-valid JSON bytes in a record; newlines are only whitespace in JSON."""
+    if b"\n" in raw or b"\r" in raw:
+        raw = raw.replace(b"\r", b" ").replace(b"\n", b" ")
+    return orjson.Fragment(raw)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class Gateway:
+    """The gateway's request handler (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        policy: Policy,
+        pool: UpstreamPool,
+        sink: LogSink | None,
+        metrics: GatewayMetrics,
+        upstream_kind: str = "openai",
+        upstream_api_key: str | None = None,
+        strict: bool = False,
+        signer: Any = None,
+        worker: int = 0,
+        admin: Callable[..., Awaitable[tuple[int, dict[str, str], bytes]]] | None = None,
+        openapi: bytes = b"{}",
+        extra_routes: dict[tuple[str, str], Callable[[Request, ResponseWriter], Awaitable[None]]]
+        | None = None,
+    ) -> None:
+        self.policy = policy
+        self.pool = pool
+        self.sink = sink
+        self.metrics = metrics
+        self.kind = upstream_kind
+        self.strict = strict
+        self.signer = signer
+        self.admin = admin
+        self.openapi = openapi
+        self._id_prefix = f"ex-{os.urandom(5).hex()}-{worker}-"
+        self._seq = 0
+        if upstream_kind == "anthropic":
+            self._up_headers: tuple[tuple[str, str], ...] = (("content-type", "application/json"),)
+            if upstream_api_key:
+                self._up_headers += (("x-api-key", upstream_api_key),)
+        else:
+            self._up_headers = (("content-type", "application/json"),)
+            if upstream_api_key:
+                self._up_headers += (("authorization", f"Bearer {upstream_api_key}"),)
+        self._routes: dict[
+            tuple[str, str], Callable[[Request, ResponseWriter], Awaitable[None]]
+        ] = {
+            ("GET", "/healthz"): self._healthz,
+            ("GET", "/readyz"): self._readyz,
+            ("GET", "/metrics"): self._metrics,
+            ("GET", "/openapi.json"): self._openapi,
+            ("GET", "/v1/models"): self._models,
+            ("POST", "/v1/embeddings"): self._embeddings,
+            ("GET", "/v1/provenance/keys"): self._provenance_keys,
+        }
+        self._routes.update(extra_routes or {})
+        self._ready_cache: tuple[float, bool] = (0.0, False)
+
+    # ------------------------------------------------------------------ dispatch
+
+    async def handle(self, req: Request, resp: ResponseWriter) -> None:
+        path = req.path
+        endpoint = _LLM_ROUTES.get(path)
+        if endpoint is not None:
+            if req.method != "POST":
+                self._send_error(resp, path, 405, f"{req.method} is not allowed on {path}")
+                return
+            await self._llm(req, resp, endpoint)
+            return
+        route = self._routes.get((req.method, path))
+        if route is not None:
+            await route(req, resp)
+        elif path.startswith("/admin/") or path == "/admin":
+            await self._admin(req, resp)
+        else:
+            known = any(p == path for _, p in self._routes)
+            status = 405 if known else 404
+            msg = f"{req.method} is not allowed on {path}" if known else f"no route {path}"
+            self._send_error(resp, path, status, msg)
+
+    def _send_error(
+        self,
+        resp: ResponseWriter,
+        path: str,
+        status: int,
+        message: str,
+        *,
+        kind: str | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> bytes:
+        body = error_body(
+            status,
+            message,
+            anthropic=path == "/v1/messages",
+            kind=kind,
+            code=code,
+            param=param,
+        )
+        if not resp.started:
+            resp.send(status, headers, body)
+        self.metrics.requests.inc(
+            path if path in _LLM_ROUTES or path in _KNOWN else "other", str(status)
+        )
+        return body
+
+    # ------------------------------------------------------------------ helpers
+
+    @staticmethod
+    def api_key(req: Request) -> str | None:
+        auth = req.headers.get("authorization")
+        if auth:
+            scheme, _, token = auth.partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+        key = req.headers.get("x-api-key")
+        return key.strip() if key and key.strip() else None
+
+    def _authenticate(self, req: Request) -> Principal:
+        key = self.api_key(req)
+        if key is None:
+            raise _Refusal(
+                401,
+                "missing API key (use 'Authorization: Bearer KEY' or 'x-api-key')",
+                "authentication_error",
+                "missing_api_key",
+            )
+        principal = self.policy.authenticate(key)
+        if principal is None:
+            raise _Refusal(
+                401, "invalid or revoked API key", "authentication_error", "invalid_api_key"
+            )
+        return principal
+
+    def _next_id(self) -> str:
+        self._seq += 1
+        return f"{self._id_prefix}{self._seq}"
+
+    # ------------------------------------------------------------------ the model routes
+
+    async def _llm(self, req: Request, resp: ResponseWriter, endpoint: str) -> None:
+        started = time.perf_counter()
+        ts = format_ts(datetime.now(UTC))
+        path = req.path
+        principal: Principal | None = None
+        body: JSONObject | None = None
+        meta: JSONObject = {}
+        try:
+            principal = self._authenticate(req)
+            if req.too_large:
+                raise _Refusal(
+                    413, "request body is larger than the gateway allows", None, "request_too_large"
+                )
+            body = self._parse_body(req, endpoint)
+            await self._forward(req, resp, endpoint, principal, body, ts, started, meta)
+        except _Refusal as r:
+            if principal is not None and self.sink is not None:
+                meta["error"] = r.message
+                err = error_body(
+                    r.status,
+                    r.message,
+                    anthropic=path == "/v1/messages",
+                    kind=r.kind,
+                    code=r.code,
+                    param=r.param,
+                )
+                line = self._failed_record(
+                    req,
+                    endpoint,
+                    principal,
+                    ts,
+                    started,
+                    r.status,
+                    meta,
+                    body_parsed=body is not None,
+                    error=err,
+                )
+                if self.strict:
+                    if not await self._durable(resp, path, line):
+                        return
+                else:
+                    self.sink.submit(line)
+            self._send_error(
+                resp,
+                path,
+                r.status,
+                r.message,
+                kind=r.kind,
+                code=r.code,
+                param=r.param,
+                headers=r.headers,
+            )
+
+    def _parse_body(self, req: Request, endpoint: str) -> JSONObject:
+        ctype = req.headers.get("content-type", "application/json")
+        if "json" not in ctype:
+            raise _Refusal(415, f"content-type must be application/json, got {ctype!r}")
+        try:
+            body = orjson.loads(req.body)
+        except orjson.JSONDecodeError as exc:
+            raise _Refusal(400, f"request body is not valid JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise _Refusal(400, "request body must be a JSON object")
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            raise _Refusal(400, "'model' is required and must be a string", param="model")
+        if endpoint == "completions":
+            prompt = body.get("prompt")
+            if not isinstance(prompt, str | list):
+                raise _Refusal(400, "'prompt' is required (a string or a list)", param="prompt")
+        else:
+            msgs = body.get("messages")
+            if not isinstance(msgs, list) or not msgs:
+                raise _Refusal(
+                    400, "'messages' is required and must be a non-empty array", param="messages"
+                )
+            for m in msgs:
+                if not isinstance(m, dict) or not isinstance(m.get("role"), str):
+                    raise _Refusal(
+                        400, "each message must be an object with a 'role'", param="messages"
+                    )
+        stream = body.get("stream", False)
+        if stream is not None and not isinstance(stream, bool):
+            raise _Refusal(400, "'stream' must be a boolean", param="stream")
+        for key in ("max_tokens", "max_completion_tokens"):
+            value = body.get(key)
+            if value is not None and (not _is_int(value) or value < 1):
+                raise _Refusal(400, f"'{key}' must be a positive integer", param=key)
+        if endpoint == "messages" and body.get("max_tokens") is None:
+            raise _Refusal(400, "'max_tokens' is required", param="max_tokens")
+        known = self.policy.known_models()
+        if known is not None and model not in known:
+            raise _Refusal(
+                404,
+                f"the model {model!r} does not exist or you do not have access to it",
+                "not_found_error" if endpoint == "messages" else "invalid_request_error",
+                "model_not_found",
+                "model",
+            )
+        return body
+
+    async def _forward(
+        self,
+        req: Request,
+        resp: ResponseWriter,
+        endpoint: str,
+        principal: Principal,
+        body: JSONObject,
+        ts: str,
+        started: float,
+        meta: JSONObject,
+    ) -> None:
+        max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
+        est = len(req.body) // 4 + (max_tokens if _is_int(max_tokens) else _DEFAULT_MAX_TOKENS)
+        decision = await self.policy.admit(principal, model=body["model"], est_tokens=est)
+        verdict = decision.verdict
+        meta["verdict"] = str(verdict)
+        if not decision.allowed:
+            self.metrics.decisions.inc(str(verdict), "refused")
+            headers: tuple[tuple[str, str], ...] = ()
+            if decision.retry_after is not None:
+                headers = (("retry-after", str(max(1, int(decision.retry_after + 0.999)))),)
+            status = decision.status if decision.status >= 400 else 403
+            raise _Refusal(
+                status,
+                decision.message or "request refused",
+                decision.error_type or None,
+                decision.error_type or None,
+                headers=headers,
+            )
+        self.metrics.decisions.inc(str(verdict), "allowed")
+        if decision.log_full:
+            meta["headers"] = {
+                k: v
+                for k, v in req.headers.items()
+                if k not in ("authorization", "x-api-key", "cookie")
+            }
+
+        stream = bool(body.get("stream"))
+        translate = endpoint == "messages" and self.kind == "openai"
+        out_body = self._degrade(body, endpoint, decision, meta)
+        if translate:
+            out_body = messages_to_chat_request(out_body or body, stream)
+            up_path = "/v1/chat/completions"
+            meta["translated"] = "messages->chat.completions"
+        else:
+            up_path = req.path
+        payload = req.body if out_body is None else orjson.dumps(out_body)
+        headers = self._up_headers
+        if self.kind == "anthropic":
+            headers += (("anthropic-version", req.headers.get("anthropic-version", "2023-06-01")),)
+            beta = req.headers.get("anthropic-beta")
+            if beta:
+                headers += (("anthropic-beta", beta),)
+        try:
+            up = await self.pool.request("POST", up_path, headers, payload)
+        except UpstreamError as exc:
+            raise self._upstream_refusal(exc) from None
+        if up.status != 200 or not stream:
+            try:
+                raw = await up.read()
+            except UpstreamError as exc:
+                raise self._upstream_refusal(exc) from None
+            await self._finish_plain(
+                req,
+                resp,
+                endpoint,
+                principal,
+                decision,
+                up.status,
+                raw,
+                ts,
+                started,
+                meta,
+                translate,
+            )
+        else:
+            await self._relay_stream(
+                req, resp, endpoint, principal, decision, up, ts, started, meta, translate
+            )
+
+    def _degrade(
+        self, body: JSONObject, endpoint: str, decision: Decision, meta: JSONObject
+    ) -> JSONObject | None:
+        """A modified copy of the request when the decision degrades it, else ``None``."""
+        cap = decision.max_tokens_cap
+        route = decision.route_model
+        if cap is None and route is None:
+            return None
+        out = dict(body)
+        changes = []
+        if cap is not None:
+            keys = (
+                ["max_tokens"]
+                if endpoint == "messages"
+                else ["max_tokens", "max_completion_tokens"]
+            )
+            present = [k for k in keys if _is_int(out.get(k))]
+            if not present:
+                out["max_tokens"] = cap
+                changes.append("max_tokens")
+            for k in present:
+                if out[k] > cap:
+                    out[k] = cap
+                    changes.append(k)
+        if route is not None and route != out.get("model"):
+            out["model"] = route
+            changes.append("model")
+        meta["degraded"] = changes
+        return out
+
+    def _upstream_refusal(self, exc: UpstreamError) -> _Refusal:
+        timeout = isinstance(exc, UpstreamTimeout)
+        self.metrics.upstream_errors.inc("timeout" if timeout else "unavailable")
+        if timeout:
+            return _Refusal(504, f"the model server timed out: {exc}", code="upstream_timeout")
+        return _Refusal(502, f"the model server failed: {exc}", code="upstream_unavailable")
+
+    async def _finish_plain(
+        self,
+        req: Request,
+        resp: ResponseWriter,
+        endpoint: str,
+        principal: Principal,
+        decision: Decision,
+        up_status: int,
+        raw: bytes,
+        ts: str,
+        started: float,
+        meta: JSONObject,
+        translate: bool,
+    ) -> None:
+        if up_status != 200:
+            meta["upstream_status"] = up_status
+            if up_status >= 500:
+                self.metrics.upstream_errors.inc(f"http_{up_status}")
+                raise _Refusal(502, f"the model server answered {up_status}", code="upstream_error")
+            message = self._upstream_message(raw) or f"the model server answered {up_status}"
+            raise _Refusal(up_status, message)
+        try:
+            parsed = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            self.metrics.upstream_errors.inc("invalid_json")
+            raise _Refusal(
+                502, "the model server answered with invalid JSON", code="upstream_error"
+            )
+        changed = False
+        if decision.strip_reasoning and self._strip(
+            parsed, endpoint if not translate else "chat.completions"
+        ):
+            changed = True
+            meta.setdefault("degraded", []).append("reasoning")
+        if translate:
+            parsed = chat_to_messages_response(parsed, req_model(req, parsed))
+            changed = True
+        out = orjson.dumps(parsed) if changed else raw
+        usage = parsed.get("usage") or {}
+        used = _tokens(usage) or (len(req.body) + len(out)) // 4
+        headers: tuple[tuple[str, str], ...] = ()
+        if self.signer is not None:
+            headers = self._sign(req.body, out, principal, parsed.get("model"), ts)
+        line = self._record(req, endpoint, principal, ts, started, 200, _json_line(out), meta)
+        if self.strict:
+            if not await self._durable(resp, req.path, line):
+                return
+        elif self.sink is not None:
+            self.sink.submit(line)
+        resp.send(200, headers, out)
+        self._count(req.path, 200, started)
+        await self.policy.settle(principal, used_tokens=used)
+
+    @staticmethod
+    def _upstream_message(raw: bytes) -> str | None:
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return None
+        err = obj.get("error") if isinstance(obj, dict) else None
+        if isinstance(err, dict) and isinstance(err.get("message"), str):
+            return err["message"]
+        return None
+
+    @staticmethod
+    def _strip(obj: JSONObject, endpoint: str) -> bool:
+        """Remove reasoning content from a response body in place; True when any was removed."""
+        removed = False
+        if endpoint == "messages":
+            content = obj.get("content")
+            if isinstance(content, list):
+                kept = [
+                    b
+                    for b in content
+                    if not (
+                        isinstance(b, dict) and b.get("type") in ("thinking", "redacted_thinking")
+                    )
+                ]
+                removed = len(kept) != len(content)
+                obj["content"] = kept
+            return removed
+        for ch in obj.get("choices") or ():
+            if isinstance(ch, dict):
+                for part in (ch.get("message"), ch.get("delta")):
+                    if isinstance(part, dict):
+                        for key in ("reasoning_content", "reasoning"):
+                            if part.pop(key, None) is not None:
+                                removed = True
+        return removed
+
+    def _sign(
+        self, request_body: bytes, response_body: bytes, principal: Principal, model: Any, ts: str
+    ) -> tuple[tuple[str, str], ...]:
+        try:
+            hdrs = self.signer.sign(
+                request_body=request_body,
+                response_body=response_body,
+                account_id=principal.account_id,
+                key_id=principal.key_id,
+                model=model if isinstance(model, str) else None,
+                ts=ts,
+            )
+        except DistillGuardError as exc:
+            log.error("signing failed: %s", exc)
+            return ()
+        return tuple(hdrs.items())
+
+    async def _relay_stream(
+        self,
+        req: Request,
+        resp: ResponseWriter,
+        endpoint: str,
+        principal: Principal,
+        decision: Decision,
+        up: Any,
+        ts: str,
+        started: float,
+        meta: JSONObject,
+        translate: bool,
+    ) -> None:
+        parser = SSEParser()
+        asm: Any
+        if translate or endpoint == "chat.completions":
+            asm = ChatAssembler()
+        elif endpoint == "completions":
+            asm = CompletionAssembler()
+        else:
+            asm = MessagesAssembler()
+        translator = ChatToMessagesStream(req_model(req, None)) if translate else None
+        strip = decision.strip_reasoning
+        rewrite = translator is not None or strip
+        native_thinking = (
+            _ThinkingFilter() if strip and endpoint == "messages" and not translate else None
+        )
+        anthropic = req.path == "/v1/messages"
+        resp.start(200, ())
+        status = 200
+        ttft: float | None = None
+        held = b""
+        try:
+            try:
+                async for chunk in up:
+                    if ttft is None:
+                        ttft = time.perf_counter()
+                    events = parser.feed(chunk)
+                    if not rewrite:
+                        for _, data in events:
+                            asm.feed(data)
+                        if self.strict:
+                            chunk = held + chunk
+                            held = b""
+                            for tail in _STRICT_TAILS:
+                                at = chunk.find(tail)
+                                if at >= 0:
+                                    chunk, held = chunk[:at], chunk[at:]
+                                    break
+                        await resp.write(chunk)
+                        continue
+                    out = b""
+                    for name, data in events:
+                        obj = asm.feed(data)
+                        if obj is None:
+                            if translator is None and data == "[DONE]":
+                                held += b"data: [DONE]\n\n"
+                            continue
+                        if strip:
+                            if native_thinking is not None:
+                                if not native_thinking.keep(obj):
+                                    continue
+                            else:
+                                self._strip(obj, "chat.completions")
+                        if translator is not None:
+                            out += translator.feed(obj)
+                        else:
+                            out += sse_event(obj, name)
+                    await resp.write(out)
+                if translator is not None:
+                    held += translator.finish_events()
+            except UpstreamError as exc:
+                status = 504 if isinstance(exc, UpstreamTimeout) else 502
+                self.metrics.upstream_errors.inc(
+                    "stream_" + ("timeout" if status == 504 else "dropped")
+                )
+                meta["error"] = f"upstream stream failed: {exc}"
+                err = error_body(status, meta["error"], anthropic=anthropic)
+                held = (
+                    (b"event: error\ndata: " + err + b"\n\n")
+                    if anthropic
+                    else (b"data: " + err + b"\n\n")
+                )
+        except ClientGone:
+            up.close()
+            status = 499
+            meta["error"] = "client disconnected mid-stream"
+        if ttft is not None:
+            meta["ttft_ms"] = round((ttft - started) * 1000, 3)
+        result = (
+            asm.result()
+            if (asm.choices if not isinstance(asm, MessagesAssembler) else asm.message)
+            else None
+        )
+        if result is not None and translate:
+            result = chat_to_messages_response(result, req_model(req, result))
+        if strip and result is not None:
+            self._strip(result, endpoint)
+        line = self._record(req, endpoint, principal, ts, started, status, result, meta)
+        if self.strict and status != 499:
+            if not await self._durable(resp, req.path, line, streaming=True):
+                return
+        elif self.sink is not None:
+            self.sink.submit(line)
+        if status != 499:
+            resp.end(held)
+        self._count(req.path, status, started)
+        usage = getattr(asm, "usage", None) or {}
+        used = _tokens(usage) or (len(req.body) + asm.text_length()) // 4
+        await self.policy.settle(principal, used_tokens=used)
+
+    # ------------------------------------------------------------------ logging
+
+    def _record(
+        self,
+        req: Request,
+        endpoint: str,
+        principal: Principal,
+        ts: str,
+        started: float,
+        status: int,
+        response: Any,
+        meta: JSONObject,
+        request: Any = None,
+    ) -> bytes:
+        rec: dict[str, Any] = {
+            "id": self._next_id(),
+            "ts": ts,
+            "account_id": principal.account_id,
+            "request": _json_line(req.body) if request is None else request,
+            "response": response,
+            "endpoint": endpoint,
+            "key_id": principal.key_id,
+            "status": status,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+        }
+        if req.client_ip:
+            rec["ip"] = req.client_ip
+        ua = req.headers.get("user-agent")
+        if ua:
+            rec["user_agent"] = ua
+        if principal.org_id:
+            meta["org_id"] = principal.org_id
+        if meta:
+            rec["meta"] = meta
+        return orjson.dumps(rec)
+
+    def _failed_record(
+        self,
+        req: Request,
+        endpoint: str,
+        principal: Principal,
+        ts: str,
+        started: float,
+        status: int,
+        meta: JSONObject,
+        *,
+        body_parsed: bool,
+        error: bytes,
+    ) -> bytes:
+        """The record of a refused or failed exchange (request as sent, or a stand-in)."""
+        request = None
+        if req.too_large:
+            request = {"_too_large": True}
+        elif not body_parsed:
+            try:
+                obj = orjson.loads(req.body)
+                request = None if isinstance(obj, dict) else {"_invalid": True}
+            except orjson.JSONDecodeError:
+                request = {"_invalid": True, "_bytes": len(req.body)}
+        meta["error_body"] = orjson.Fragment(error)
+        return self._record(
+            req, endpoint, principal, ts, started, status, None, meta, request=request
+        )
+
+    async def _durable(
+        self, resp: ResponseWriter, path: str, line: bytes, *, streaming: bool = False
+    ) -> bool:
+        """Strict mode: wait until ``line`` is fsynced; on failure answer 503 and say False."""
+        if self.sink is None:
+            return True
+        try:
+            await self.sink.submit_durable(line)
+        except DistillGuardError as exc:
+            self.metrics.log_errors.inc()
+            if streaming:
+                resp.abort()
+            else:
+                self._send_error(
+                    resp,
+                    path,
+                    503,
+                    f"the exchange log is unavailable: {exc}",
+                    code="log_unavailable",
+                )
+            return False
+        return True
+
+    def _count(self, path: str, status: int, started: float) -> None:
+        self.metrics.requests.inc(path, str(status))
+        self.metrics.latency.observe(time.perf_counter() - started, path)
+
+    # ------------------------------------------------------------------ other routes
+
+    async def _healthz(self, req: Request, resp: ResponseWriter) -> None:
+        resp.send(200, (), b'{"status":"ok"}')
+
+    async def _readyz(self, req: Request, resp: ResponseWriter) -> None:
+        now = time.monotonic()
+        at, up_ok = self._ready_cache
+        if now - at > 1.0:
+            up_ok = await self.pool.check("/v1/models", self._up_headers)
+            self._ready_cache = (now, up_ok)
+        sink_ok = self.sink is None or self.sink.healthy
+        ok = up_ok and sink_ok
+        body = {
+            "status": "ready" if ok else "not ready",
+            "upstream": "ok" if up_ok else "unreachable",
+            "log_sink": "ok"
+            if sink_ok
+            else f"failing: {self.sink.last_error if self.sink else ''}",
+        }
+        resp.send(200 if ok else 503, (), orjson.dumps(body))
+
+    async def _metrics(self, req: Request, resp: ResponseWriter) -> None:
+        resp.send(200, (), self.metrics.render(), "text/plain; version=0.0.4; charset=utf-8")
+
+    async def _openapi(self, req: Request, resp: ResponseWriter) -> None:
+        resp.send(200, (), self.openapi)
+
+    async def _provenance_keys(self, req: Request, resp: ResponseWriter) -> None:
+        if self.signer is None:
+            self._send_error(resp, req.path, 404, "response signing is not enabled")
+            return
+        resp.send(200, (), self.signer.public_keys())
+
+    async def _models(self, req: Request, resp: ResponseWriter) -> None:
+        try:
+            self._authenticate(req)
+        except _Refusal as r:
+            self._send_error(resp, req.path, r.status, r.message, kind=r.kind, code=r.code)
+            return
+        known = self.policy.known_models()
+        if known is not None:
+            data = [
+                {"id": m, "object": "model", "created": 0, "owned_by": "distillguard"}
+                for m in sorted(known)
+            ]
+            resp.send(200, (), orjson.dumps({"object": "list", "data": data}))
+            self._count(req.path, 200, time.perf_counter())
+            return
+        await self._pass_through(req, resp, "GET")
+
+    async def _embeddings(self, req: Request, resp: ResponseWriter) -> None:
+        try:
+            self._authenticate(req)
+            if req.too_large:
+                raise _Refusal(
+                    413, "request body is larger than the gateway allows", code="request_too_large"
+                )
+            try:
+                body = orjson.loads(req.body)
+            except orjson.JSONDecodeError:
+                raise _Refusal(400, "request body is not valid JSON") from None
+            if not isinstance(body, dict) or not isinstance(body.get("model"), str):
+                raise _Refusal(400, "'model' is required and must be a string", param="model")
+        except _Refusal as r:
+            self._send_error(
+                resp, req.path, r.status, r.message, kind=r.kind, code=r.code, param=r.param
+            )
+            return
+        await self._pass_through(req, resp, "POST")
+
+    async def _pass_through(self, req: Request, resp: ResponseWriter, method: str) -> None:
+        started = time.perf_counter()
+        try:
+            up = await self.pool.request(
+                method, req.path, self._up_headers, req.body if method == "POST" else b""
+            )
+            raw = await up.read()
+        except UpstreamError as exc:
+            r = self._upstream_refusal(exc)
+            self._send_error(resp, req.path, r.status, r.message, code=r.code)
+            return
+        status = up.status if up.status < 500 else 502
+        if up.status >= 500:
+            self.metrics.upstream_errors.inc(f"http_{up.status}")
+            self._send_error(resp, req.path, 502, f"the model server answered {up.status}")
+            return
+        resp.send(status, (), raw, up.headers.get("content-type", "application/json"))
+        self._count(req.path, status, started)
+
+    async def _admin(self, req: Request, resp: ResponseWriter) -> None:
+        if self.admin is None:
+            self._send_error(resp, req.path, 501, "the admin API is not available")
+            return
+        if req.too_large:
+            self._send_error(resp, req.path, 413, "request body too large")
+            return
+        status, headers, body = await self.admin(
+            self.policy, req.method, req.path, req.query, req.headers, req.body
+        )
+        ctype = headers.pop("content-type", "application/json") if headers else "application/json"
+        resp.send(status, tuple((headers or {}).items()), body, ctype)
+        self.metrics.requests.inc("/admin", str(status))
+
+
+class _ThinkingFilter:
+    """Drops thinking blocks from an Anthropic event stream, renumbering the other blocks."""
+
+    def __init__(self) -> None:
+        self.skip: set[int] = set()
+        self.remap: dict[int, int] = {}
+
+    def keep(self, ev: JSONObject) -> bool:
+        kind = ev.get("type")
+        idx = ev.get("index")
+        if kind == "content_block_start":
+            block = ev.get("content_block") or {}
+            if block.get("type") in ("thinking", "redacted_thinking"):
+                self.skip.add(idx)  # type: ignore[arg-type]
+                return False
+            self.remap[idx] = len(self.remap)  # type: ignore[index]
+        elif kind not in ("content_block_delta", "content_block_stop"):
+            return True
+        if idx in self.skip:
+            return False
+        ev["index"] = self.remap.get(idx, idx)  # type: ignore[call-overload]
+        return True
+
+
+_KNOWN = {
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/openapi.json",
+    "/v1/models",
+    "/v1/embeddings",
+    "/v1/provenance/keys",
+}
+
+
+def req_model(req: Request, parsed: JSONObject | None) -> str | None:
+    """The model the client asked for (what an Anthropic client expects to see back)."""
+    try:
+        model = orjson.loads(req.body).get("model")
+    except (orjson.JSONDecodeError, AttributeError):
+        model = None
+    if isinstance(model, str):
+        return model
+    return parsed.get("model") if parsed else None
+
+
+def _tokens(usage: Any) -> int:
+    if not isinstance(usage, dict):
+        return 0
+    total = usage.get("total_tokens")
+    if _is_int(total):
+        return total
+    n = 0
+    for key in ("prompt_tokens", "completion_tokens", "input_tokens", "output_tokens"):
+        if _is_int(usage.get(key)):
+            n += usage[key]
+    return n

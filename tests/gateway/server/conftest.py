@@ -1,0 +1,157 @@
+"""Fixtures for the gateway server tests: a mock upstream and a real gateway on loopback.
+
+The gateway runs in-process on its own uvloop in a background thread (real HTTP, real
+policy, real SQLite control plane, real log sink); the SIGKILL test runs it as a subprocess.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from distillguard.gateway.app import GatewayApp
+from distillguard.gateway.config import load_settings
+from distillguard.gateway.keys import create_key
+from distillguard.gateway.mock import MockOptions, start_mock_thread
+from distillguard.gateway.state import StateDB
+
+
+@dataclass
+class RunningGateway:
+    """A gateway served from a background thread; ``url`` is its base URL."""
+
+    app: GatewayApp
+    loop: asyncio.AbstractEventLoop
+    thread: threading.Thread
+    port: int
+    tmp: Path
+    keys: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def call(self, fn: Callable[[], Any]) -> Any:
+        """Run ``fn`` on the gateway's loop thread and return its result."""
+        done = threading.Event()
+        box: list[Any] = []
+
+        def run() -> None:
+            box.append(fn())
+            done.set()
+
+        self.loop.call_soon_threadsafe(run)
+        done.wait(10)
+        return box[0]
+
+    def flush_log(self) -> list[dict]:
+        """Every record written so far (waits until the writer queue is empty)."""
+        import time
+
+        for _ in range(200):
+            if self.app.sink.depth == 0:
+                break
+            time.sleep(0.01)
+        time.sleep(0.05)
+        out = []
+        log_dir = self.app.log_dir
+        for path in sorted(log_dir.glob("seg-*")) + sorted((log_dir / "ingested").glob("seg-*")):
+            for line in path.read_bytes().splitlines():
+                if line.strip():
+                    out.append(orjson.loads(line))
+        return out
+
+
+def start_gateway(
+    tmp: Path,
+    upstream_url: str,
+    *,
+    accounts: tuple[str, ...] = ("acct-1", "acct-2"),
+    detector: Any = None,
+    **overrides: Any,
+) -> RunningGateway:
+    """Create keys for ``accounts`` and start a gateway in a thread."""
+    state = tmp / "gw.state.sqlite"
+    keys = {}
+    with StateDB(state) as db:
+        for acct in accounts:
+            _, secret = create_key(db, acct, actor="test")
+            keys[acct] = secret
+    settings = load_settings(
+        None,
+        upstream_url=upstream_url,
+        port=0,
+        state_path=state,
+        db_path=tmp / "gw.duckdb",
+        log_dir=tmp / "log",
+        **overrides,
+    )
+    app = GatewayApp(
+        settings, live_detection=detector is not None, detector=detector, segment_seconds=0.5
+    )
+    import uvloop
+
+    loop = uvloop.new_event_loop()
+    ready = threading.Event()
+    stop = asyncio.Event()
+    port_box: list[int] = []
+    errors: list[BaseException] = []
+
+    def main() -> None:
+        asyncio.set_event_loop(loop)
+
+        async def run() -> None:
+            try:
+                port_box.append(await app.start())
+            except BaseException as exc:
+                errors.append(exc)
+                ready.set()
+                raise
+            ready.set()
+            await app.serve_forever(stop)
+
+        try:
+            loop.run_until_complete(run())
+        except BaseException:
+            pass
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=main, daemon=True)
+    thread.start()
+    ready.wait(20)
+    if errors:
+        raise errors[0]
+    gw = RunningGateway(app, loop, thread, port_box[0], tmp, keys)
+    gw._stop = stop  # type: ignore[attr-defined]
+    return gw
+
+
+def stop_gateway(gw: RunningGateway) -> None:
+    gw.loop.call_soon_threadsafe(gw._stop.set)  # type: ignore[attr-defined]
+    gw.thread.join(20)
+
+
+@pytest.fixture(scope="module")
+def mock_upstream() -> Iterator[Any]:
+    """A mock model server (OpenAI + Anthropic) on a free loopback port."""
+    mock = start_mock_thread(MockOptions(seed=7))
+    yield mock
+    mock.stop()
+
+
+@pytest.fixture(scope="module")
+def gateway(
+    mock_upstream: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningGateway]:
+    """A gateway in front of the mock upstream with two accounts' keys."""
+    gw = start_gateway(tmp_path_factory.mktemp("gw"), mock_upstream.url, max_body_bytes=64 * 1024)
+    yield gw
+    stop_gateway(gw)
