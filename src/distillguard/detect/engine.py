@@ -1,0 +1,341 @@
+"""The causal detection pass: one time-ordered walk that both executors share.
+
+:class:`Engine` is fed accounts (at their sign-up time) and enriched exchanges in time
+order. Per exchange it updates the account's and its cluster's counters
+(:class:`~distillguard.detect.features.Stats`), registers link attributes with the
+:class:`~distillguard.detect.linking.Linker`, and re-scores only what the exchange touched,
+on a geometric schedule (every exchange while small, then every ~3 % of growth), so the
+pass stays linear. Everything it knows at time t comes from records with ``ts <= t``:
+a run on a log prefix reproduces the full run's decisions up to the cut.
+
+Score-then-learn (River style): a verdict is decided from the state before the next
+exchange arrives, and an account with little history is reported as ``warming_up`` --
+never as a clean bill of health.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from distillguard._types import Verdict
+from distillguard.detect._text import simhash_bands, stable_hash
+from distillguard.detect.enrich import Enriched
+from distillguard.detect.features import Stats
+from distillguard.detect.linking import Linker
+from distillguard.detect.policy import Policy, load_policy
+from distillguard.detect.scoring import Assessment, assess, describe
+
+__all__ = ["AccountInfo", "Engine", "VerdictChange"]
+
+_LINK_CAPS = {
+    "pay": "payment",
+    "cfp": "client_fingerprint",
+    "sys": "system_prompt",
+    "sysb": "system_prompt_band",
+    "tpl": "template",
+    "ipc": "ip_client",
+    "burst": "signup_burst",
+}
+_WARM = 20  # exchanges before an account's own behaviour is judged at all
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInfo:
+    """What the accounts file says about an account (all optional but the id)."""
+
+    account_id: str
+    created_ts: float | None = None
+    tier: str | None = None
+    verified: bool | None = None
+    payment_fingerprint: str | None = None
+    signup_ip: str | None = None
+    email_domain: str | None = None
+    org_id: str | None = None
+
+
+@dataclass(slots=True)
+class VerdictChange:
+    """An account whose verdict changed, with why (what the live executor returns)."""
+
+    account_id: str
+    ts: datetime
+    verdict: Verdict
+    score: float
+    cluster_id: str | None
+    reasons: list[str]
+    evidence: list[str] = field(default_factory=list)
+    warming_up: bool = False
+
+
+class _Acct:
+    __slots__ = ("flagged_ts", "info", "own", "reasons", "score", "stats", "tpl_reg", "verdict")
+
+    def __init__(self, info: AccountInfo) -> None:
+        self.info = info
+        self.stats = Stats()
+        self.verdict = Verdict.ALLOW
+        self.score = 0.0
+        self.reasons: list[str] = []
+        self.own: Assessment | None = None
+        self.flagged_ts: float | None = None
+        self.tpl_reg = 0
+
+
+class _Cluster:
+    __slots__ = ("assessment", "convicted", "members", "stats")
+
+    def __init__(self) -> None:
+        self.stats = Stats()
+        self.members: list[str] = []
+        self.assessment: Assessment | None = None
+        self.convicted = False
+
+
+def _due(n: int) -> bool:
+    return n <= 32 or n % (n >> 5) == 0
+
+
+def _subnet(ip: str | None) -> str | None:
+    if not ip:
+        return None
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    bits = 24 if addr.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
+
+
+def cluster_name(members: list[str]) -> str:
+    """Stable cluster id: derived from the cluster's smallest account id."""
+    return f"c{stable_hash(min(members)):016x}"[:13]
+
+
+class Engine:
+    """Incremental per-account, per-attribute and per-cluster state plus verdicts."""
+
+    def __init__(self, policy: Policy | None = None) -> None:
+        self.policy = policy or load_policy()
+        p = self.policy
+        self._thr = p.section("verdict")
+        self._solo = p.section("solo")
+        self._cl = p.section("cluster")
+        self._ev = p.section("evidence")
+        link = p.section("linking")
+        self.linker = Linker({k: link[v] for k, v in _LINK_CAPS.items()})
+        self._burst_s = max(1, int(link["signup_burst_seconds"]))
+        self.accounts: dict[str, _Acct] = {}
+        self.clusters: dict[str, _Cluster] = {}
+        self.now = float("-inf")
+
+    # ------------------------------------------------------------------ input
+    def observe_account(self, info: AccountInfo) -> None:
+        """An account exists from now on (its sign-up, or its first exchange)."""
+        acct = self.accounts.get(info.account_id)
+        if acct is None:
+            acct = self.accounts[info.account_id] = _Acct(info)
+        else:
+            acct.info = info
+        self._link(info.account_id, "pay", info.payment_fingerprint)
+        if info.signup_ip and info.created_ts is not None:
+            net = _subnet(info.signup_ip) or info.signup_ip
+            self._link(info.account_id, "burst", f"{net}@{int(info.created_ts // self._burst_s)}")
+        self._settle()
+
+    def observe(
+        self,
+        ts: float,
+        account_id: str,
+        e: Enriched,
+        *,
+        ip: str | None = None,
+        client_fingerprint: str | None = None,
+    ) -> list[VerdictChange]:
+        """Fold one exchange (time ``ts`` in epoch seconds) in; return verdict changes."""
+        self.now = ts
+        acct = self.accounts.get(account_id)
+        if acct is None:
+            self.observe_account(AccountInfo(account_id))
+            acct = self.accounts[account_id]
+        acct.stats.add(ts, e, self._ev["saturation_tokens"])
+        root = self.linker.find(account_id)
+        cluster = self.clusters.get(root)
+        if cluster is not None:
+            cluster.stats.add(ts, e, self._ev["saturation_tokens"])
+        if client_fingerprint:
+            self._link(account_id, "cfp", client_fingerprint)
+            if ip:
+                self._link(account_id, "ipc", f"{ip}|{client_fingerprint}")
+        if e.sys_key:
+            self._link(account_id, "sys", e.sys_key)
+            for band in simhash_bands(e.sys_sim):
+                self._link(account_id, "sysb", band)
+        n = acct.stats.n
+        if n >= 8 and acct.tpl_reg < 4 and _due(n):
+            self._register_template(account_id, acct)
+        self._settle()
+        changes: list[VerdictChange] = []
+        root = self.linker.find(account_id)
+        cluster = self.clusters.get(root)
+        if cluster is not None and (_due(cluster.stats.n) or cluster.assessment is None):
+            self._rescore_cluster(cluster, changes)
+        if _due(n):
+            self._rescore_account(account_id, acct, cluster, changes)
+        return changes
+
+    # ------------------------------------------------------------------ linking
+    def _register_template(self, account_id: str, acct: _Acct) -> None:
+        s = acct.stats
+        for summary in (s.prefix, s.suffix):
+            key, count = summary.top()
+            if key and count >= 0.3 * s.n and count >= 4:
+                before = len(self.linker._registered.get(account_id, {}).get("tpl", ()))
+                self._link(account_id, "tpl", key)
+                if len(self.linker._registered[account_id].get("tpl", ())) > before:
+                    acct.tpl_reg += 1
+
+    def _link(self, account_id: str, kind: str, value: object) -> None:
+        merged = self.linker.add(account_id, kind, value)
+        if merged is None:
+            return
+        keep, gone = merged
+        a = self.clusters.get(keep)
+        b = self.clusters.pop(gone, None)
+        if a is None:
+            a = self.clusters[keep] = _Cluster()
+            a.members = [keep]
+            a.stats.merge(self.accounts[keep].stats) if keep in self.accounts else None
+        if b is None:
+            b = _Cluster()
+            b.members = [gone]
+            if gone in self.accounts:
+                b.stats.merge(self.accounts[gone].stats)
+        a.members.extend(b.members)
+        a.stats.merge(b.stats)
+        a.convicted = a.convicted or b.convicted
+        a.assessment = None
+
+    def _settle(self) -> None:
+        if not self.linker.dirty:
+            return
+        self.linker.rebuild()
+        old = self.clusters
+        self.clusters = {}
+        for root, members in self.linker.clusters().items():
+            c = self.clusters[root] = _Cluster()
+            c.members = members
+            for m in members:
+                if m in self.accounts:
+                    c.stats.merge(self.accounts[m].stats)
+            c.convicted = any(o.convicted for o in old.values() if root in o.members)
+
+    # ------------------------------------------------------------------ scoring
+    def _matches(self, acct: _Acct, cluster: _Cluster) -> bool:
+        s, cs = acct.stats, cluster.stats
+        if s.n == 0:
+            return False
+        share = self._cl["heavy_share"]
+        need = self._cl["member_match"]
+        for mine, theirs in ((s.prefix, cs.prefix), (s.suffix, cs.suffix), (s.sysk, cs.sysk)):
+            heavy = theirs.heavy(cs.n, share)
+            if heavy and sum(mine.low(k) for k in heavy) >= need * s.n:
+                return True
+        return bool(cs.n_probe >= 0.5 * cs.n and s.n_probe >= need * s.n)
+
+    def _rescore_cluster(self, cluster: _Cluster, changes: list[VerdictChange]) -> None:
+        """Score the cluster's CORE: the members whose traffic follows its dominant pattern.
+
+        Linked accounts that do not follow the pattern (a reseller's ordinary customers on
+        the same egress) neither dilute nor share the core's score.
+        """
+        matched = [m for m in cluster.members if self._matches(self.accounts[m], cluster)]
+        core = Stats()
+        for m in matched:
+            core.merge(self.accounts[m].stats)
+        a = assess(core, self.policy, self._ev["cluster_prior"])
+        cluster.assessment = a
+        if a.score < self._thr["throttle"] or len(matched) < self._cl["min_accounts"]:
+            return
+        cluster.convicted = True
+        for m in matched:
+            self._apply(m, self.accounts[m], cluster, changes)
+
+    def _rescore_account(
+        self, account_id: str, acct: _Acct, cluster: _Cluster | None, changes: list[VerdictChange]
+    ) -> None:
+        if acct.stats.n >= _WARM:
+            own = assess(acct.stats, self.policy, self._ev["account_prior"])
+            acct.own = own
+        self._apply(account_id, acct, cluster, changes)
+
+    def _solo_gate(self, prof: dict[str, float]) -> bool:
+        so = self._solo
+        if prof["probe"] >= so["probe_share"] and prof["n"] >= so["probe_min"]:
+            return True
+        return (
+            prof["active_hours"] >= so["sustained_hours"]
+            and prof["n_days"] >= so["sustained_days"]
+            and prof["n"] >= so["sustained_min"]
+        )
+
+    def _apply(
+        self, account_id: str, acct: _Acct, cluster: _Cluster | None, changes: list[VerdictChange]
+    ) -> None:
+        score, reasons, prof = 0.0, [], None
+        if acct.own is not None:
+            score, reasons, prof = acct.own
+            if not self._solo_gate(prof):
+                score = min(score, self._solo["cap"])
+            else:
+                reasons = [*reasons, "solo_signature"]
+        in_cluster = False
+        if (
+            cluster is not None
+            and cluster.convicted
+            and cluster.assessment is not None
+            and cluster.assessment.score > score
+            and self._matches(acct, cluster)
+        ):
+            score = cluster.assessment.score
+            reasons = ["cluster", *cluster.assessment.reasons]
+            prof = cluster.assessment.profile
+            in_cluster = True
+        verdict = self._verdict(score)
+        if acct.verdict.at_least(Verdict.THROTTLE) and not verdict.at_least(acct.verdict):
+            verdict = acct.verdict  # convictions stick until an analyst overrides them
+            reasons = acct.reasons
+        acct.score = score
+        if verdict == acct.verdict:
+            return
+        acct.verdict = verdict
+        acct.reasons = reasons
+        if verdict.at_least(Verdict.THROTTLE) and acct.flagged_ts is None:
+            acct.flagged_ts = self.now
+        evidence = describe(reasons, prof) if prof else []
+        cid = cluster_name(cluster.members) if in_cluster and cluster else None
+        if cid:
+            evidence.insert(0, f"one of {len(cluster.members)} linked accounts")  # type: ignore[union-attr]
+        changes.append(
+            VerdictChange(
+                account_id=account_id,
+                ts=datetime.fromtimestamp(self.now, UTC),
+                verdict=verdict,
+                score=round(score, 4),
+                cluster_id=cid,
+                reasons=reasons,
+                evidence=evidence,
+                warming_up=acct.stats.n < _WARM,
+            )
+        )
+
+    def _verdict(self, score: float) -> Verdict:
+        t = self._thr
+        if score >= t["block"]:
+            return Verdict.BLOCK
+        if score >= t["throttle"]:
+            return Verdict.THROTTLE
+        if score >= t["watch"]:
+            return Verdict.WATCH
+        return Verdict.ALLOW

@@ -1,0 +1,231 @@
+"""Per-exchange enrichment: what one exchange says about its sender, computed once.
+
+Every detector signal starts from these columns, so both executors (the batch pass over
+the store and the live :class:`~distillguard.detect.live.LiveDetector`) call the same
+:func:`enrich` and can never disagree. Columns:
+
+- ``tags``: capability bitmask (:data:`TAGS`) from the text and the request shape;
+- ``prefix_key`` / ``suffix_key``: template fingerprints of the current user turn;
+- ``dup_key``: hash of the whole normalised user turn (exact re-sends);
+- ``sys_key`` / ``sys_sim``: system-prompt hash and SimHash; ``tools_key``: tool-schema hash;
+- ``max_tokens``, ``probe`` (logprobs / top_logprobs / logit_bias), ``truncated``
+  (finish reason ``length``), ``depth`` (messages in the conversation), ``out_chars``.
+
+Text comes from :func:`distillguard.exchange.prompt_messages` / ``response_text`` so every
+endpoint of the spec is handled by the one module that knows the format.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, NamedTuple
+
+import orjson
+
+from distillguard.detect._text import frame_keys, normalise, simhash, stable_hash, tokens
+from distillguard.exchange import prompt_messages, response_text
+
+__all__ = [
+    "TAGS",
+    "Enriched",
+    "enrich",
+    "enrich_json",
+    "tag_names",
+    "tag_text",
+]
+
+#: Capability tags, one bit each (bit i = 1 << i).
+TAGS: tuple[str, ...] = (
+    "coding",
+    "tool_use",
+    "reasoning",
+    "cot",
+    "grading",
+    "rewrite_probe",
+    "sys_extract",
+    "chat",
+)
+CODING, TOOL, REASON, COT, GRADE, REWRITE, SYSX, CHAT = (1 << i for i in range(len(TAGS)))
+
+_I = re.I | re.S
+_RX: dict[int, re.Pattern[str]] = {
+    CODING: re.compile(
+        r"```|\bdef \w+\(|\bfunction\s*\w*\s*\(|\bclass \w+[:({]|#include|\bimport \w+"
+        r"|\b(python|javascript|typescript|java|rust|golang|c\+\+|c#|sql|bash|regex|html|css"
+        r"|kotlin|swift|php|ruby)\b.{0,60}\b(code|function|script|program|query|class|method"
+        r"|snippet|implementation)\b"
+        r"|\b(write|implement|debug|fix|refactor|optimi[sz]e|complete|review)\b.{0,40}\b(code"
+        r"|function|script|program|bug|class|method|algorithm|api|endpoint|unit tests?)\b"
+        r"|\b(stack ?trace|traceback|segfault|compiler|runtime error|null pointer|exception)\b",
+        _I,
+    ),
+    REASON: re.compile(
+        r"\b(solve|calculate|compute|prove|derive|evaluate the (integral|expression)|simplify"
+        r"|how many|how much|what is the (probability|value|sum|product|area|volume)"
+        r"|equation|integral|derivative|theorem|puzzle|riddle|logic(al)?|deduce|infer"
+        r"|probability|percent(age)?|ratio)\b"
+        r"|\d+\s*[-+*/^=×÷]\s*\d+",
+        _I,
+    ),
+    COT: re.compile(
+        r"step[- ]by[- ]step|\bstep \d|chain[- ]of[- ]thought|show (all )?(your|the) (work"
+        r"|working|reasoning|steps)|explain your (reasoning|thinking|answer)"
+        r"|think (carefully|through|aloud|out loud|it through|before)|reason(ing)? (through"
+        r"|carefully|step)|walk (me )?through|<think(ing)?>|let'?s think"
+        r"|(detailed|full|complete|explicit) (reasoning|derivation|rationale)"
+        r"|before (giving|answering|you answer)|intermediate steps|each step",
+        _I,
+    ),
+    GRADE: re.compile(
+        r"\b(rubric|grade (the|this|each)|score (the|this|each|from|between)|on a scale (of|from)"
+        r"|rate (the|this|each|how)|\d+\s*(-|to|/)\s*10\b.{0,40}\b(score|scale|rating)"
+        r"|which (response|answer|completion|output) is (better|more)"
+        r"|(assistant|response|answer) a\b.{0,300}\b(assistant|response|answer) b\b"
+        r"|evaluate (the|this|each) (response|answer|completion|output|submission)"
+        r"|act as (a|an) (judge|grader|evaluator)|judge (the|this|whether)|as a grader)",
+        _I,
+    ),
+    REWRITE: re.compile(
+        r"\b(rewrite|re-write|rephrase|paraphrase|reword|polish|make (it|this) (more|less|sound)"
+        r"|in (a|an) (different|more|formal|casual) (tone|style|way)"
+        r"|ignore (all |any )?(previous|prior|above) (instructions|rules)|jailbreak|\bdan\b"
+        r"|without (any )?(restrictions|filters|censorship)|would you refuse"
+        r"|hypothetically|for (a|my) (novel|story),? (explain|describe) how|bypass)\b",
+        _I,
+    ),
+    SYSX: re.compile(
+        r"\b((your|the) (system|initial|original|hidden) (prompt|instructions|message)"
+        r"|repeat (the|all|everything) (text|words|above|instructions)|verbatim"
+        r"|what (were|are) you (told|instructed)|print your instructions"
+        r"|reveal your (prompt|instructions|configuration))\b",
+        _I,
+    ),
+}
+_CODE_PARTS = re.compile(r"\n {2,}\S|\n\t|;\s*\n|\{\s*\n|=>|->|\)\s*:", re.S)
+
+
+class Enriched(NamedTuple):
+    """The enrichment of one exchange (see module docstring)."""
+
+    tags: int
+    prefix_key: int
+    suffix_key: int
+    dup_key: int
+    sys_key: int
+    sys_sim: int
+    tools_key: int
+    max_tokens: int
+    probe: bool
+    truncated: bool
+    depth: int
+    out_chars: int
+
+
+def tag_text(text: str) -> int:
+    """Capability bits found in a prompt's text (without ``tool_use`` and ``chat``)."""
+    bits = 0
+    sample = text[:6000]
+    for bit, rx in _RX.items():
+        if rx.search(sample):
+            bits |= bit
+    if not bits & CODING and len(_CODE_PARTS.findall(sample)) >= 3:
+        bits |= CODING
+    return bits
+
+
+def tag_names(bits: int) -> list[str]:
+    """The names of the tags set in ``bits``."""
+    return [name for i, name in enumerate(TAGS) if bits >> i & 1]
+
+
+_SIM_CACHE: dict[int, int] = {}
+
+
+def _sys_sim(key: int, text: str) -> int:
+    sim = _SIM_CACHE.get(key)
+    if sim is None:
+        if len(_SIM_CACHE) > 200_000:
+            _SIM_CACHE.clear()
+        sim = _SIM_CACHE[key] = simhash(tokens(normalise(text)))
+    return sim
+
+
+def _int(value: Any) -> int:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+
+def enrich(endpoint: str, request: dict[str, Any], response: dict[str, Any] | None) -> Enriched:
+    """Enrich one exchange from its endpoint and decoded bodies."""
+    msgs = prompt_messages(endpoint, request)
+    system = "\n".join(t for r, t in msgs if r == "system")
+    user = ""
+    for role, text in reversed(msgs):
+        if role == "user" and text:
+            user = text
+            break
+    has_tool_msgs = any(r == "tool" for r, _ in msgs)
+    tools = request.get("tools") or request.get("functions")
+    bits = tag_text(user)
+    if tools or has_tool_msgs:
+        bits |= TOOL
+    thinking = request.get("thinking")
+    if (isinstance(thinking, dict) and thinking.get("type") == "enabled") or request.get(
+        "reasoning_effort"
+    ) == "high":
+        bits |= COT
+    if system and _RX[GRADE].search(system[:3000]):
+        bits |= GRADE
+    if not bits:
+        bits = CHAT
+    norm = normalise(user)
+    toks = tokens(norm)
+    prefix_key, suffix_key = frame_keys(toks)
+    sys_key = stable_hash(system) if system else 0
+    sys_sim = _sys_sim(sys_key, system) if system else 0
+    tools_key = 0
+    if tools:
+        names = []
+        for tool in tools if isinstance(tools, list) else []:
+            if isinstance(tool, dict):
+                fn = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+                names.append(str(fn.get("name")))
+        tools_key = stable_hash("|".join(sorted(names)))
+    max_tokens = _int(
+        request.get("max_tokens")
+        or request.get("max_completion_tokens")
+        or request.get("max_output_tokens")
+    )
+    probe = bool(
+        request.get("logprobs") or request.get("top_logprobs") or request.get("logit_bias")
+    )
+    truncated = False
+    if response:
+        choices = response.get("choices")
+        if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+            truncated = choices[0].get("finish_reason") == "length"
+        else:
+            truncated = response.get("stop_reason") == "max_tokens"
+    out = response_text(endpoint, response)
+    return Enriched(
+        tags=bits,
+        prefix_key=prefix_key,
+        suffix_key=suffix_key,
+        dup_key=stable_hash(norm) if norm else 0,
+        sys_key=sys_key,
+        sys_sim=sys_sim,
+        tools_key=tools_key,
+        max_tokens=max_tokens,
+        probe=probe,
+        truncated=truncated,
+        depth=len(msgs),
+        out_chars=len(out),
+    )
+
+
+def enrich_json(
+    endpoint: str | None, request: str | bytes, response: str | bytes | None
+) -> Enriched:
+    """:func:`enrich` from the JSON text the store keeps."""
+    req = orjson.loads(request)
+    resp = orjson.loads(response) if response else None
+    return enrich(endpoint or "chat.completions", req if isinstance(req, dict) else {}, resp)

@@ -1,0 +1,216 @@
+"""Behaviour features: ONE definition, fed one enriched exchange at a time.
+
+:class:`Stats` holds additive counters (and bounded heavy-hitter summaries) over a stream
+of enriched exchanges. The same object describes an account and, merged, a cluster; the
+batch pass and the live executor both call :meth:`Stats.add`, so the features they see are
+identical. Every counter is a plain window aggregate (count / sum / histogram / top-k over
+the rows with ``ts <= t``), which is what lets a later executor compute them with SQL window
+functions instead (see ``docs/detection.md``).
+
+:func:`profile` turns counters into named shares in [0, 1] -- the features the policy
+scores.
+"""
+
+from __future__ import annotations
+
+import math
+
+from distillguard.detect.enrich import COT, GRADE, REWRITE, SYSX, TAGS, TOOL, Enriched
+
+__all__ = ["Stats", "TopK", "profile"]
+
+_HARVEST_TAGS = tuple(i for i, n in enumerate(TAGS) if n in ("coding", "tool_use", "reasoning"))
+_DAY = 86400.0
+_GAP_CAP = 6 * 3600.0
+
+
+class TopK:
+    """Space-saving heavy hitters: the k most frequent keys with count and error bound.
+
+    ``counts[key] - errs[key]`` is a guaranteed lower bound of the key's true count; every
+    share this module reports uses the lower bound, so a diverse stream (whose evicted keys
+    inflate newcomers' counts) never looks templated.
+    """
+
+    __slots__ = ("counts", "errs", "k")
+
+    def __init__(self, k: int = 8) -> None:
+        self.k = k
+        self.counts: dict[int, int] = {}
+        self.errs: dict[int, int] = {}
+
+    def add(self, key: int, weight: int = 1, err: int = 0) -> None:
+        counts = self.counts
+        if key in counts:
+            counts[key] += weight
+            self.errs[key] += err
+        elif len(counts) < self.k:
+            counts[key] = weight
+            self.errs[key] = err
+        else:
+            victim = min(counts, key=lambda x: (counts[x], x))
+            base = counts.pop(victim)
+            del self.errs[victim]
+            counts[key] = base + weight
+            self.errs[key] = base + err
+
+    def merge(self, other: TopK) -> None:
+        for key, count in sorted(other.counts.items()):
+            self.add(key, count, other.errs[key])
+
+    def low(self, key: int) -> int:
+        """Guaranteed lower bound of ``key``'s count (0 when not tracked)."""
+        count = self.counts.get(key)
+        return 0 if count is None else count - self.errs[key]
+
+    def top(self) -> tuple[int, int]:
+        """(key, lower-bound count) of the heaviest key, (0, 0) when empty."""
+        if not self.counts:
+            return 0, 0
+        key = max(self.counts, key=lambda x: (self.low(x), -x))
+        return key, self.low(key)
+
+    def heavy(self, total: int, share: float) -> set[int]:
+        """Keys certain to cover at least ``share`` of ``total``."""
+        return {k for k in self.counts if k and self.low(k) >= share * total}
+
+
+class Stats:
+    """Additive behaviour counters of one account or one cluster."""
+
+    __slots__ = (
+        "days",
+        "first_ts",
+        "gap_n",
+        "gap_s",
+        "gap_ss",
+        "hours",
+        "last_ts",
+        "n",
+        "n_cot",
+        "n_grade",
+        "n_harvest",
+        "n_probe",
+        "n_rewrite",
+        "n_sat",
+        "n_single",
+        "n_sysx",
+        "n_tag",
+        "prefix",
+        "suffix",
+        "sysk",
+    )
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.first_ts = math.inf
+        self.last_ts = -math.inf
+        self.n_cot = self.n_grade = self.n_probe = self.n_rewrite = 0
+        self.n_sat = self.n_single = self.n_sysx = self.n_harvest = 0
+        self.n_tag = [0] * len(TAGS)
+        self.hours = [0] * 24
+        self.days: set[int] = set()
+        self.gap_n = 0
+        self.gap_s = 0.0
+        self.gap_ss = 0.0
+        self.prefix = TopK()
+        self.suffix = TopK()
+        self.sysk = TopK()
+
+    def add(self, ts: float, e: Enriched, sat_tokens: int) -> None:
+        """Fold one enriched exchange (time ``ts`` in epoch seconds) into the counters."""
+        self.n += 1
+        if self.n > 1:
+            gap = min(max(ts - self.last_ts, 0.0), _GAP_CAP)
+            self.gap_n += 1
+            self.gap_s += gap
+            self.gap_ss += gap * gap
+        else:
+            self.first_ts = ts
+        self.last_ts = ts
+        tags = e.tags
+        n_tag = self.n_tag
+        for i in range(len(n_tag)):
+            if tags >> i & 1:
+                n_tag[i] += 1
+        if tags & COT:
+            self.n_cot += 1
+        if tags & GRADE:
+            self.n_grade += 1
+        if tags & (REWRITE | SYSX):
+            self.n_rewrite += 1 if tags & REWRITE else 0
+            self.n_sysx += 1 if tags & SYSX else 0
+        if any(tags >> i & 1 for i in _HARVEST_TAGS):
+            self.n_harvest += 1
+        if e.probe:
+            self.n_probe += 1
+        if e.truncated or (sat_tokens and e.max_tokens >= sat_tokens):
+            self.n_sat += 1
+        if e.depth <= 2 and not tags & TOOL:
+            self.n_single += 1
+        self.hours[int(ts // 3600) % 24] += 1
+        if len(self.days) < 64:
+            self.days.add(int(ts // _DAY))
+        self.prefix.add(e.prefix_key)
+        self.suffix.add(e.suffix_key)
+        if e.sys_key:
+            self.sysk.add(e.sys_key)
+
+    def merge(self, other: Stats) -> None:
+        """Add another stream's counters (cluster = sum of its accounts)."""
+        self.n += other.n
+        self.first_ts = min(self.first_ts, other.first_ts)
+        self.last_ts = max(self.last_ts, other.last_ts)
+        for name in (
+            "n_cot",
+            "n_grade",
+            "n_probe",
+            "n_rewrite",
+            "n_sat",
+            "n_single",
+            "n_sysx",
+            "n_harvest",
+            "gap_n",
+            "gap_s",
+            "gap_ss",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.n_tag = [a + b for a, b in zip(self.n_tag, other.n_tag, strict=True)]
+        self.hours = [a + b for a, b in zip(self.hours, other.hours, strict=True)]
+        if len(self.days) < 64:
+            self.days |= other.days
+        self.prefix.merge(other.prefix)
+        self.suffix.merge(other.suffix)
+        self.sysk.merge(other.sysk)
+
+
+def profile(s: Stats) -> dict[str, float]:
+    """Named feature shares in [0, 1] (plus raw sizes) of a counter set."""
+    n = max(s.n, 1)
+    harvest_top = max(s.n_tag[i] for i in _HARVEST_TAGS) / n
+    template = max(s.prefix.top()[1], s.suffix.top()[1]) / n
+    active_hours = sum(1 for h in s.hours if h)
+    span_days = max(0.0, s.last_ts - s.first_ts) / _DAY if s.n > 1 else 0.0
+    if s.gap_n >= 2:
+        mean = s.gap_s / s.gap_n
+        var = max(s.gap_ss / s.gap_n - mean * mean, 0.0)
+        cv = math.sqrt(var) / mean if mean > 0 else 0.0
+    else:
+        cv = 1.0
+    return {
+        "n": float(s.n),
+        "cot": s.n_cot / n,
+        "grading": s.n_grade / n,
+        "rewrite_probe": s.n_rewrite / n,
+        "sys_extract": s.n_sysx / n,
+        "harvest": s.n_harvest / n,
+        "harvest_top": harvest_top,
+        "template": template,
+        "single_turn": s.n_single / n,
+        "saturation": s.n_sat / n,
+        "probe": s.n_probe / n,
+        "active_hours": active_hours / 24.0,
+        "span_days": span_days,
+        "n_days": float(len(s.days)),
+        "gap_cv": cv,
+    }

@@ -1,0 +1,58 @@
+"""The live executor: the batch pass's engine, fed one exchange at a time.
+
+The gateway calls :meth:`LiveDetector.observe` with each exchange (in arrival order) and
+:meth:`LiveDetector.observe_account` at sign-up; both run exactly the code the batch pass
+runs (:func:`~distillguard.detect.enrich.enrich` then
+:meth:`~distillguard.detect.engine.Engine.observe`), so a live deployment and an offline
+replay of its log flag the same accounts at the same moments. The state is plain Python
+objects: ``pickle.dumps(detector)`` is the checkpoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from distillguard.detect.engine import AccountInfo, Engine, VerdictChange
+from distillguard.detect.enrich import enrich
+from distillguard.detect.policy import Policy
+from distillguard.exchange import Account, Exchange, parse_account, parse_exchange
+
+__all__ = ["LiveDetector"]
+
+
+class LiveDetector:
+    """Streaming detector: score-then-learn over exchanges fed in time order."""
+
+    def __init__(self, policy: Policy | None = None) -> None:
+        self.engine = Engine(policy)
+
+    def observe_account(self, account: Account | dict[str, Any]) -> None:
+        """Register an account (call at its sign-up time, before its exchanges)."""
+        acc = account if isinstance(account, Account) else parse_account(account)
+        self.engine.observe_account(
+            AccountInfo(
+                account_id=acc.account_id,
+                created_ts=acc.created_at.timestamp() if acc.created_at else None,
+                tier=acc.tier,
+                verified=acc.verified,
+                payment_fingerprint=acc.payment_fingerprint,
+                signup_ip=acc.signup_ip,
+                email_domain=acc.email_domain,
+                org_id=acc.org_id,
+            )
+        )
+
+    def observe(self, exchange: Exchange | dict[str, Any]) -> list[VerdictChange]:
+        """Fold one exchange in; return the accounts whose verdict changed because of it."""
+        ex = exchange if isinstance(exchange, Exchange) else parse_exchange(exchange)
+        e = enrich(ex.endpoint, ex.request, ex.response)
+        return self.engine.observe(
+            ex.ts.timestamp(), ex.account_id, e, ip=ex.ip, client_fingerprint=ex.client_fingerprint
+        )
+
+    def verdict(self, account_id: str) -> tuple[str, float, bool]:
+        """(verdict, score, warmed_up) of an account now; unknown accounts are not warm."""
+        acct = self.engine.accounts.get(account_id)
+        if acct is None:
+            return "allow", 0.0, False
+        return acct.verdict.value, acct.score, acct.own is not None

@@ -1,0 +1,100 @@
+"""From behaviour features to a score, reason codes and evidence an analyst can read.
+
+Evidence = content x manner: *content* is what a distiller wants (reasoning traces, grader
+outputs, harvested coding / tool-use / reasoning answers, saturated outputs, logprobs);
+*manner* is how scripted harvesting sends it (templates, single turns, round the clock,
+metronomic timing). Manner only amplifies content, so a templated enterprise batch job that
+asks for nothing a distiller wants stays clean; content alone (a student asking for steps)
+stays below the action thresholds. The evidence is discounted by sample size
+(``n / (n + prior)``) and mapped to ``1 - exp(-evidence / scale)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from distillguard.detect.features import Stats, profile
+from distillguard.detect.policy import Policy
+
+__all__ = ["Assessment", "assess", "describe"]
+
+_CONTENT = ("cot", "grading", "harvest_top", "rewrite_probe", "sys_extract", "saturation", "probe")
+_POLICY_KEY = {"harvest_top": "harvest"}
+_TEXT = {
+    "cot": "{p:.0%} of prompts ask for step-by-step reasoning",
+    "grading": "{p:.0%} use the model as a grader",
+    "harvest_top": "{p:.0%} target one harvested capability",
+    "rewrite_probe": "{p:.0%} are rewrites or policy-boundary probes",
+    "sys_extract": "{p:.0%} try to extract the system prompt",
+    "saturation": "{p:.0%} ask for max_tokens at the limit",
+    "probe": "{p:.0%} request logprobs or logit_bias",
+    "template": "{p:.0%} of prompts match one template",
+    "single_turn": "{p:.0%} are single-turn",
+    "round_the_clock": "active {p:.0%} of the hours of the day",
+    "regular_timing": "machine-regular timing (gap CV {p:.2f})",
+}
+
+
+class Assessment(tuple):
+    """(score, reasons, evidence, profile) -- a light tuple, cheap to keep per account."""
+
+    __slots__ = ()
+
+    def __new__(cls, score: float, reasons: list[str], prof: dict[str, float]) -> Assessment:
+        return super().__new__(cls, (score, reasons, prof))
+
+    @property
+    def score(self) -> float:
+        return self[0]
+
+    @property
+    def reasons(self) -> list[str]:
+        return self[1]
+
+    @property
+    def profile(self) -> dict[str, float]:
+        return self[2]
+
+
+def _manner(prof: dict[str, float], policy: Policy) -> dict[str, float]:
+    m = policy.values["manner"]
+    out = {
+        "template": m["template"] * max(0.0, prof["template"] - 0.2) / 0.8,
+        "single_turn": m["single_turn"] * max(0.0, prof["single_turn"] - 0.5) / 0.5,
+        "round_the_clock": 0.0,
+        "regular_timing": 0.0,
+    }
+    if prof["n_days"] >= 2 and prof["active_hours"] >= 20 / 24:
+        out["round_the_clock"] = m["round_the_clock"]
+    if prof["n"] >= 20 and prof["gap_cv"] < 0.5:
+        out["regular_timing"] = m["regular_timing"] * (0.5 - prof["gap_cv"]) / 0.5
+    return out
+
+
+def assess(stats: Stats, policy: Policy, prior: float) -> Assessment:
+    """Score a counter set (an account's or a cluster's) on its behaviour alone."""
+    prof = profile(stats)
+    w = policy.values["content"]
+    content = {k: w[_POLICY_KEY.get(k, k)] * prof[k] for k in _CONTENT}
+    # harvesting one capability is only content when the rest of the payload agrees
+    content["harvest_top"] *= 0.5 + 0.5 * max(prof["template"], prof["cot"])
+    manner = _manner(prof, policy)
+    c_sum = sum(content.values())
+    evidence = c_sum * (1.0 + sum(manner.values()))
+    conf = prof["n"] / (prof["n"] + prior)
+    score = 1.0 - math.exp(-evidence * conf / policy.get("evidence", "scale"))
+    reasons = [k for k, v in content.items() if v >= 0.25]
+    if reasons:
+        reasons += [k for k, v in manner.items() if v >= 0.2]
+    return Assessment(score, reasons, prof)
+
+
+def describe(reasons: list[str], prof: dict[str, float]) -> list[str]:
+    """Human-readable evidence lines for reason codes."""
+    out = []
+    for code in reasons:
+        if code in _TEXT:
+            key = "gap_cv" if code == "regular_timing" else code
+            key = "active_hours" if code == "round_the_clock" else key
+            out.append(_TEXT[code].format(p=prof.get(key, 0.0)))
+    return out
