@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 ENV_DB = "DISTILLGUARD_DB"
+#: The store file the gateway and the store commands use when no --db is given.
+DEFAULT_DB = "distillguard.duckdb"
 ENV_STATE = "DISTILLGUARD_STATE"
 
 
@@ -41,7 +43,7 @@ def add_state_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         help=f"the DuckDB store; the state file is <db stem>.state.sqlite beside it "
-        f"(default: ${ENV_DB})",
+        f"(default: ${ENV_DB}, else {DEFAULT_DB})",
     )
     parser.add_argument(
         "--state",
@@ -52,7 +54,9 @@ def add_state_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def resolve_state_path(db: Path | None, state: Path | None) -> Path:
-    """The state file named by ``--state``, else derived from ``--db``, else from the env."""
+    """The state file named by ``--state``, else derived from ``--db``, else from the env
+    (``$DISTILLGUARD_STATE``, ``$DISTILLGUARD_DB``), else beside ``distillguard.duckdb`` as
+    the gateway does."""
     if state is not None:
         return Path(state)
     if db is not None:
@@ -61,7 +65,7 @@ def resolve_state_path(db: Path | None, state: Path | None) -> Path:
         return Path(os.environ[ENV_STATE])
     if os.environ.get(ENV_DB):
         return default_state_path(Path(os.environ[ENV_DB]))
-    raise ConfigError("say where the gateway state is: --db FILE or --state FILE")
+    return default_state_path(Path(DEFAULT_DB))
 
 
 def _actor(value: str | None) -> str:

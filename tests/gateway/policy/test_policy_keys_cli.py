@@ -65,8 +65,8 @@ def test_keys_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["keys", "revoke", "key_nope", "--state", str(tmp_path / "s.sqlite")]) == 1
     err = capsys.readouterr().err
     assert "unknown key id" in err and err.count("\n") == 1
-    assert main(["keys", "list"]) == 1
-    assert "--db FILE or --state FILE" in capsys.readouterr().err
+    assert main(["override", "acct", "--state", str(tmp_path / "s.sqlite")]) == 1
+    assert "--verdict" in capsys.readouterr().err
 
 
 def test_authenticate_valid_unknown_revoked(
