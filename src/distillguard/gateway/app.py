@@ -16,7 +16,6 @@ import logging
 import socket
 import threading
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from distillguard.exchange import parse_exchange
 from distillguard.gateway.config import GatewaySettings
 from distillguard.gateway.logsink import LogSink
 from distillguard.gateway.metrics import GatewayMetrics
+from distillguard.gateway.openapi import openapi_bytes
 from distillguard.gateway.policy import Policy
 from distillguard.gateway.proxy import Gateway
 from distillguard.gateway.server import ServerLimits, serve
@@ -53,13 +53,6 @@ def default_state_path(settings: GatewaySettings) -> Path:
         return Path(settings.state_path)
     db = Path(settings.db_path) if settings.db_path is not None else Path("distillguard.duckdb")
     return db.with_name(f"{db.stem}.state.sqlite")
-
-
-def _openapi_bytes() -> bytes:
-    try:
-        return resources.files("distillguard.gateway").joinpath("openapi.json").read_bytes()
-    except (FileNotFoundError, OSError):
-        return b"{}"
 
 
 class LiveFeed:
@@ -258,7 +251,7 @@ class GatewayApp:
             signer=self._signer(settings),
             worker=worker,
             admin=self._admin_handler(),
-            openapi=_openapi_bytes(),
+            openapi=openapi_bytes(),
         )
         self.limits = ServerLimits(max_body=settings.max_body_bytes)
         self.server: asyncio.AbstractServer | None = None

@@ -6,7 +6,8 @@ deterministic plausible text (a function of the prompt and ``seed``), configurab
 before the answer and between streamed tokens, and configurable faults.
 
 Faults come at random (``fail_rate``: an even mix of 500, a stalled answer and a connection
-dropped mid-response) or on demand, per request, with the ``x-mock-fault`` header:
+dropped mid-response) or on demand, per request, with the ``x-mock-fault`` header or by
+asking for the model ``fault-<name>`` (which passes through a gateway unchanged):
 ``500``, ``503``, ``timeout`` (never answers), ``drop`` (closes before answering),
 ``drop-mid-stream`` (closes half-way through the body), ``malformed`` (invalid JSON body).
 Tests use the header so they are deterministic.
@@ -120,6 +121,14 @@ class MockOptions:
     fixed: bool = False  # answer every request with the same short body (cheap, for benchmarks)
 
 
+def _peek_model(raw: bytes) -> str | None:
+    try:
+        model = orjson.loads(raw).get("model")
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    return model if isinstance(model, str) else None
+
+
 def _error(status: int, message: str, kind: str = "invalid_request_error") -> bytes:
     return orjson.dumps({"error": {"message": message, "type": kind, "param": None, "code": None}})
 
@@ -195,6 +204,10 @@ class MockUpstream:
             resp.send(200, (), self._fixed_chat)
             return
         fault = self._fault(req)
+        if fault is None and req.body[:1] == b"{" and b'"fault-' in req.body:
+            model = _peek_model(req.body)
+            if model is not None and model.startswith("fault-"):
+                fault = model[6:]
         if fault == "timeout":
             await asyncio.sleep(3600)
             return
@@ -230,6 +243,8 @@ class MockUpstream:
             resp.send(400, (), _error(400, "body must be a JSON object"))
             return
         model = body.get("model")
+        if isinstance(model, str) and model.startswith("fault-"):
+            body["model"] = model = "mock-gpt"
         if model not in MOCK_MODELS:
             if path == "/v1/messages":
                 resp.send(

@@ -135,6 +135,7 @@ def start_gateway(
 
 
 def stop_gateway(gw: RunningGateway) -> None:
+    """Stop a gateway started by :func:`start_gateway` (flushes and ingests its log)."""
     gw.loop.call_soon_threadsafe(gw._stop.set)  # type: ignore[attr-defined]
     gw.thread.join(20)
 
@@ -147,6 +148,36 @@ def mock_upstream() -> Iterator[Any]:
     mock.stop()
 
 
+@pytest.fixture
+def gw_factory(tmp_path: Path) -> Iterator[Callable[..., RunningGateway]]:
+    """``start(upstream_url, **settings)`` starts a gateway; all are stopped at teardown."""
+    started: list[RunningGateway] = []
+
+    def start(upstream_url: str, **kwargs: Any) -> RunningGateway:
+        sub = tmp_path / f"gw{len(started)}"
+        sub.mkdir()
+        gw = start_gateway(sub, upstream_url, **kwargs)
+        started.append(gw)
+        return gw
+
+    yield start
+    for gw in started:
+        if gw.thread.is_alive():
+            stop_gateway(gw)
+
+
+@pytest.fixture(scope="module")
+def anthropic_gateway(
+    mock_upstream: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningGateway]:
+    """A gateway whose upstream speaks the Anthropic API (the mock does both)."""
+    gw = start_gateway(
+        tmp_path_factory.mktemp("gw-anth"), mock_upstream.url, upstream_kind="anthropic"
+    )
+    yield gw
+    stop_gateway(gw)
+
+
 @pytest.fixture(scope="module")
 def gateway(
     mock_upstream: Any, tmp_path_factory: pytest.TempPathFactory
@@ -155,3 +186,28 @@ def gateway(
     gw = start_gateway(tmp_path_factory.mktemp("gw"), mock_upstream.url, max_body_bytes=64 * 1024)
     yield gw
     stop_gateway(gw)
+
+
+def http_call(
+    url: str, method: str = "GET", body: bytes | dict | None = None, headers: dict | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    """One plain HTTP/1.1 request with the standard library: (status, headers, body)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    data = orjson.dumps(body) if isinstance(body, dict) else body
+    hdrs = {"content-type": "application/json", **(headers or {})}
+    try:
+        conn.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), data, hdrs)
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def http() -> Callable[..., tuple[int, dict[str, str], bytes]]:
+    """:func:`http_call` as a fixture (test modules cannot import conftest)."""
+    return http_call
