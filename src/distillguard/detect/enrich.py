@@ -47,7 +47,7 @@ TAGS: tuple[str, ...] = (
 )
 CODING, TOOL, REASON, COT, GRADE, REWRITE, SYSX, CHAT = (1 << i for i in range(len(TAGS)))
 
-_I = re.I | re.S
+_I = re.S  # text is lower-cased once before matching
 _RX: dict[int, re.Pattern[str]] = {
     CODING: re.compile(
         r"```|\bdef \w+\(|\bfunction\s*\w*\s*\(|\bclass \w+[:({]|#include|\bimport \w+"
@@ -101,6 +101,37 @@ _RX: dict[int, re.Pattern[str]] = {
         _I,
     ),
 }
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+#: Cheap substring pre-filters: a tag's regex runs only when one of these occurs.
+_TRIGGERS: dict[int, tuple[str, ...]] = {
+    CODING: _words(
+        "``` def function class #include import python javascript typescript java rust golang "
+        "c++ c# sql bash regex html css kotlin swift php ruby code script program bug algorithm "
+        "api endpoint unit test stack trace traceback segfault compiler runtime null exception "
+        "method implement"
+    ),
+    REASON: _words(
+        "solve calculat comput prove derive evaluate simplif how equation integral derivative "
+        "theorem puzzle riddle logic deduce infer probabilit percent ratio what "
+        "+ - * / ^ = × ÷"
+    ),
+    COT: _words(
+        "step chain show explain think reason walk <think derivation rationale before intermediate"
+    ),
+    GRADE: _words(
+        "rubric grade score scale rate 10 which assistant response answer evaluate judge"
+    ),
+    REWRITE: _words(
+        "rewrite re-write rephrase paraphrase reword polish make tone style way ignore "
+        "jailbreak dan restriction filter censor refuse hypothetical novel story bypass"
+    ),
+    SYSX: _words("system initial original hidden repeat verbatim told instruct reveal"),
+}
 _CODE_PARTS = re.compile(r"\n {2,}\S|\n\t|;\s*\n|\{\s*\n|=>|->|\)\s*:", re.S)
 
 
@@ -124,9 +155,10 @@ class Enriched(NamedTuple):
 def tag_text(text: str) -> int:
     """Capability bits found in a prompt's text (without ``tool_use`` and ``chat``)."""
     bits = 0
-    sample = text[:6000]
+    # instructions sit at the ends of a prompt; the middle is the slot (a document, code)
+    sample = (text if len(text) <= 1600 else f"{text[:1000]}\n{text[-600:]}").lower()
     for bit, rx in _RX.items():
-        if rx.search(sample):
+        if any(t in sample for t in _TRIGGERS[bit]) and rx.search(sample):
             bits |= bit
     if not bits & CODING and len(_CODE_PARTS.findall(sample)) >= 3:
         bits |= CODING
@@ -173,7 +205,7 @@ def enrich(endpoint: str, request: dict[str, Any], response: dict[str, Any] | No
         "reasoning_effort"
     ) == "high":
         bits |= COT
-    if system and _RX[GRADE].search(system[:3000]):
+    if system and _RX[GRADE].search(system[:1500].lower()):
         bits |= GRADE
     if not bits:
         bits = CHAT
