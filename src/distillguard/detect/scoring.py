@@ -12,6 +12,7 @@ stays below the action thresholds. The evidence is discounted by sample size
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from distillguard.detect.features import Stats, profile
 from distillguard.detect.policy import Policy
@@ -35,25 +36,12 @@ _TEXT = {
 }
 
 
-class Assessment(tuple):
-    """(score, reasons, evidence, profile) -- a light tuple, cheap to keep per account."""
+class Assessment(NamedTuple):
+    """A behaviour score with its reason codes and the feature profile behind them."""
 
-    __slots__ = ()
-
-    def __new__(cls, score: float, reasons: list[str], prof: dict[str, float]) -> Assessment:
-        return super().__new__(cls, (score, reasons, prof))
-
-    @property
-    def score(self) -> float:
-        return self[0]
-
-    @property
-    def reasons(self) -> list[str]:
-        return self[1]
-
-    @property
-    def profile(self) -> dict[str, float]:
-        return self[2]
+    score: float
+    reasons: list[str]
+    profile: dict[str, float]
 
 
 def _manner(prof: dict[str, float], policy: Policy) -> dict[str, float]:
