@@ -1,0 +1,64 @@
+"""The substitution table of the text-level watermark, written for this project.
+
+Each entry is a pair of spellings or words that can replace each other anywhere in running
+English prose without changing its meaning. Tier 1 holds spelling variants (US/UK) and
+equivalent function-word forms: applied to every account. Tier 2 holds near-synonyms whose
+swap is still meaning-preserving in almost every sentence (adverbs and connectives, chosen
+so that neither word changes a preceding "a"/"an"): applied only at ``strength > 1``, i.e.
+to accounts the gateway has put on ``watch`` or ``throttle``.
+
+Rules for adding a pair: both words must be correct in every sentence where either is
+(no "a while"/"a whilst"); neither may be a common identifier in code; the two must start
+with the same vowel/consonant class; no word may appear in two pairs.
+"""
+
+from __future__ import annotations
+
+__all__ = ["TIER1", "TIER2"]
+
+_TIER1_TEXT = """
+color colour|colors colours|colored coloured|coloring colouring|colorful colourful
+favorite favourite|favorites favourites|favor favour|favors favours|favorable favourable
+behavior behaviour|behaviors behaviours|behavioral behavioural|neighbor neighbour
+neighbors neighbours|neighborhood neighbourhood|honor honour|honored honoured|labor labour
+humor humour|flavor flavour|flavors flavours|rumor rumour|harbor harbour|endeavor endeavour
+center centre|centers centres|centered centred|theater theatre|theaters theatres
+fiber fibre|fibers fibres|liter litre|liters litres
+organize organise|organized organised|organizes organises|organizing organising
+organization organisation|organizations organisations|organizational organisational
+realize realise|realized realised|realizes realises|realizing realising
+recognize recognise|recognized recognised|recognizes recognises|recognizing recognising
+optimize optimise|optimized optimised|optimizes optimises|optimizing optimising
+optimization optimisation|minimize minimise|minimized minimised|minimizing minimising
+maximize maximise|maximized maximised|maximizing maximising|prioritize prioritise
+prioritized prioritised|summarize summarise|summarized summarised|summarizing summarising
+customize customise|customized customised|analyze analyse|analyzed analysed
+analyzing analysing|emphasize emphasise|emphasized emphasised
+categorize categorise|categorized categorised|characterize characterise
+characterized characterised|visualize visualise|visualization visualisation
+specialized specialised|standardized standardised|apologize apologise|criticize criticise
+synthesize synthesise|memorize memorise|utilize utilise|utilized utilised|utilizing utilising
+catalog catalogue|dialog dialogue|defense defence|modeling modelling|modeled modelled
+traveling travelling|traveled travelled|traveler traveller|canceled cancelled
+labeled labelled|labeling labelling|gray grey|judgment judgement|acknowledgment acknowledgement
+aging ageing|toward towards|afterward afterwards|among amongst|amid amidst|fulfill fulfil
+skillful skilful|enrollment enrolment|jewelry jewellery|mold mould|plow plough
+""".strip()
+
+_TIER2_TEXT = """
+often frequently|maybe perhaps|usually typically|quickly rapidly|nearly almost
+furthermore moreover|therefore thus|big large|mostly largely|lots plenty
+""".strip()
+
+
+def _pairs(text: str) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = []
+    for chunk in text.replace("\n", "|").split("|"):
+        words = chunk.split()
+        if len(words) == 2:
+            out.append((words[0], words[1]))
+    return tuple(out)
+
+
+TIER1: tuple[tuple[str, str], ...] = _pairs(_TIER1_TEXT)
+TIER2: tuple[tuple[str, str], ...] = _pairs(_TIER2_TEXT)

@@ -1,0 +1,239 @@
+"""Text-level watermark for black-box upstreams: keyed, context-conditioned word choices.
+
+The gateway cannot sample from a model it only proxies, so it watermarks the *response
+text*: at every word of the substitution table (``_lexicon.py``) the account's key and the
+previous word pick one of the two equivalent forms ("colour" or "color", "toward" or
+"towards"). A corpus built from one account's responses then agrees with that account's
+key at far more sites than chance (1/2 per site), which an exact binomial test measures.
+
+Units are (previous word, substitution class) pairs, each scored once, with the previous
+word folded to its class so a substitution never changes the context of the next site.
+Code blocks, inline code, URLs, e-mail addresses, numbers and lines that look like code or
+JSON are copied unchanged and never scored.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from distillguard.errors import WatermarkError
+from distillguard.watermark._lexicon import TIER1, TIER2
+from distillguard.watermark._prf import MASK64, mix64, mix64_int, str_hash
+from distillguard.watermark._stats import binom_logsf
+from distillguard.watermark.keys import Keyring
+from distillguard.watermark.scheme import Detection, Scheme, Units
+
+__all__ = ["TextScheme", "TextWatermarker", "WatermarkedText"]
+
+_SEL_SALT = 0x5EC7_10AD_D15C_0A11
+_GOLD = 0x9E3779B97F4A7C15
+_S63 = np.uint64(63)
+
+# Spans never touched: fenced code, inline code and whole lines that look like code or
+# JSON (braces, semicolons, assignment, arrows, tags, indentation). URLs, e-mail addresses
+# and paths are caught per site by looking at the whitespace-delimited chunk around it.
+_PROTECT_RE = re.compile(
+    r"(?s:```.*?(?:```|\Z))"
+    r"|(?s:~~~.*?(?:~~~|\Z))"
+    r"|`[^`\n]*`"
+    r"|^(?:[ \t]{4,}|\t).*$"
+    r"|^.*(?:[{};]|\s=\s|==|=>|->|</?[A-Za-z]).*$",
+    re.MULTILINE,
+)
+_WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_NO_TOUCH_BEFORE = frozenset("_/\\@#$.:-'")
+_NO_TOUCH_AFTER = frozenset("_/\\@(-'")
+
+
+@dataclass(frozen=True, slots=True)
+class WatermarkedText:
+    """A response after watermarking, with how much changed."""
+
+    text: str
+    n_changed: int
+    n_words: int
+    key_id: str
+    n_sites: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    cls: int  # class hash (key-independent)
+    tier: int
+    idx: int  # which form this word is (0 or 1)
+    forms: tuple[str, str]
+
+
+def _build_table() -> dict[str, _Entry]:
+    table: dict[str, _Entry] = {}
+    for tier, pairs in ((1, TIER1), (2, TIER2)):
+        for a, b in pairs:
+            cls = str_hash(f"class:{a}|{b}")
+            table[a] = _Entry(cls, tier, 0, (a, b))
+            table[b] = _Entry(cls, tier, 1, (a, b))
+    return table
+
+
+_TABLE = _build_table()
+_START = str_hash("<start>")
+_KEYS = frozenset(_TABLE)
+_CHUNK_MARKS = ("://", "@", "www.")
+
+
+def _in_link(text: str, s: int, e: int) -> bool:
+    """True when the word at ``s:e`` sits in a URL, e-mail address or path-like chunk."""
+    a = max(text.rfind(" ", 0, s), text.rfind("\n", 0, s)) + 1
+    b_candidates = [i for i in (text.find(" ", e), text.find("\n", e)) if i >= 0]
+    b = min(b_candidates) if b_candidates else len(text)
+    chunk = text[a:b]
+    return any(mark in chunk for mark in _CHUNK_MARKS)
+
+
+def _with_case(word: str, like: str) -> str:
+    if len(like) > 1 and like.isupper():
+        return word.upper()
+    if like[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def _fraction(tier: int, strength: float) -> float:
+    return min(max(strength, 0.0), 1.0) if tier == 1 else min(max(strength - 1.0, 0.0), 1.0)
+
+
+class TextScheme(Scheme):
+    """Units, keyed choices and the exact binomial test of the text-level watermark."""
+
+    name = "text"
+
+    def sites(self, text: str, strength: float) -> Iterable[tuple[int, int, int, _Entry, str]]:
+        """Yield ``(start, end, unit_hash, entry, word)`` for every eligible site of ``text``."""
+        if _KEYS.isdisjoint(_WORD_RE.findall(text.lower())):
+            return
+        pos = 0
+        for span in _PROTECT_RE.finditer(text):
+            yield from self._segment_sites(text, pos, span.start(), strength)
+            pos = span.end()
+        yield from self._segment_sites(text, pos, len(text), strength)
+
+    def _segment_sites(
+        self, text: str, start: int, end: int, strength: float
+    ) -> Iterable[tuple[int, int, int, _Entry, str]]:
+        prev = _START
+        table = _TABLE
+        n = len(text)
+        for m in _WORD_RE.finditer(text, start, end):
+            word = m.group()
+            lower = word.lower()
+            entry = table.get(lower)
+            if entry is None:
+                prev = str_hash(lower)
+                continue
+            s, e = m.start(), m.end()
+            unit = mix64_int(((prev * _GOLD) & MASK64) ^ entry.cls)
+            prev = entry.cls
+            if (
+                (s > 0 and text[s - 1] in _NO_TOUCH_BEFORE)
+                or (
+                    e < n
+                    and (
+                        text[e] in _NO_TOUCH_AFTER
+                        or (text[e] == "." and e + 1 < n and text[e + 1].isalnum())
+                    )
+                )
+                or _in_link(text, s, e)
+            ):
+                continue
+            frac = _fraction(entry.tier, strength)
+            if frac < 1.0 and mix64_int(unit ^ _SEL_SALT) >= int(frac * 2.0**64):
+                continue
+            yield s, e, unit, entry, word
+
+    def units(self, texts: str | Iterable[str], strength: float = 1.0) -> Units:
+        """Unique scored units of one text or many (first observation of a unit kept)."""
+        if isinstance(texts, str):
+            texts = (texts,)
+        hashes: list[int] = []
+        aux: list[int] = []
+        for text in texts:
+            for _, _, unit, entry, _ in self.sites(text, strength):
+                hashes.append(unit)
+                aux.append(entry.idx)
+        if not hashes:
+            return Units(np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.uint8), 0)
+        h = np.array(hashes, dtype=np.uint64)
+        uniq, first = np.unique(h, return_index=True)
+        return Units(uniq, np.array(aux, dtype=np.uint8)[first], len(hashes))
+
+    def key_scores(self, seeds: np.ndarray, units: Units) -> np.ndarray:
+        keyed = mix64(np.asarray(seeds, dtype=np.uint64)[:, None] ^ units.hashes[None, :])
+        preferred = (keyed >> _S63).astype(np.uint8)
+        return (preferred == units.aux[None, :]).sum(axis=1).astype(np.float64)
+
+    def null_logsf(self, scores: np.ndarray, n: int) -> np.ndarray:
+        return binom_logsf(np.rint(scores).astype(np.int64), n, 0.5)
+
+    def expected_score(self, n: int) -> float:
+        return 0.5 * n
+
+
+class TextWatermarker:
+    """What the gateway calls: ``apply`` a per-account text watermark, ``detect`` it.
+
+    Holds one :class:`TextScheme` for both sides. ``strength`` 1.0 (default, every account)
+    fixes every tier-1 site; up to 2.0 also fixes that fraction of tier-2 sites (use
+    1.5 for ``watch`` and 2.0 for ``throttle``); below 1.0 fixes only part of tier 1.
+    """
+
+    def __init__(self, keyring: Keyring, scheme: TextScheme | None = None) -> None:
+        self.keyring = keyring
+        self.scheme = scheme or TextScheme()
+
+    def apply(self, text: str, account_id: str, strength: float = 1.0) -> WatermarkedText:
+        """Watermark ``text`` for ``account_id`` with the keyring's active key."""
+        if not isinstance(text, str):
+            raise WatermarkError("text must be a string")
+        if not (isinstance(strength, int | float) and math.isfinite(strength)) or not (
+            0.0 <= strength <= 2.0
+        ):
+            raise WatermarkError("strength must be a number from 0 to 2")
+        key = self.keyring.account_key(account_id, self.scheme.name)
+        seed = key.seed
+        pieces: list[str] = []
+        pos = 0
+        changed = sites = 0
+        for s, e, unit, entry, word in self.scheme.sites(text, strength):
+            sites += 1
+            want = mix64_int(seed ^ unit) >> 63
+            if want != entry.idx:
+                pieces.append(text[pos:s])
+                pieces.append(_with_case(entry.forms[want], word))
+                pos = e
+                changed += 1
+        if not changed:
+            return WatermarkedText(text, 0, _count_words(text), key.key_id, sites)
+        pieces.append(text[pos:])
+        return WatermarkedText("".join(pieces), changed, _count_words(text), key.key_id, sites)
+
+    def units(self, texts: str | Iterable[str], strength: float = 1.0) -> Units:
+        return self.scheme.units(texts, strength)
+
+    def detect(
+        self,
+        texts: str | Iterable[str],
+        account_id: str,
+        key_id: str | None = None,
+        strength: float = 1.0,
+    ) -> Detection:
+        """Test one account's key against a text or a corpus of texts."""
+        key = self.keyring.account_key(account_id, self.scheme.name, key_id)
+        return self.scheme.detect_units(self.scheme.units(texts, strength), key)
+
+
+def _count_words(text: str) -> int:
+    return len(_WORD_RE.findall(text))
