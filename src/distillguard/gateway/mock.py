@@ -494,6 +494,7 @@ class _MockThread:
         import uvloop
 
         loop = uvloop.new_event_loop()
+        asyncio.set_event_loop(loop)
         self._loop = loop
 
         def ready(port: int) -> None:
@@ -506,6 +507,11 @@ class _MockThread:
         except asyncio.CancelledError:
             pass
         finally:
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.close()
 
     def stop(self) -> None:
