@@ -8,6 +8,7 @@ pool can parse them on every core while the writer inserts.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -60,6 +61,7 @@ class Block:
     first_line: int
     data: bytes | None = None
     objects: list[Any] | None = None
+    batch: pa.RecordBatch | None = None  # Parquet rows, decoded where they are parsed
     nbytes: int = 0  # on-disk bytes this block accounts for (progress only)
 
 
@@ -170,7 +172,8 @@ def _decode_json_columns(batch: pa.RecordBatch, rows: list[dict[str, Any]]) -> N
         for row in rows:
             value = row.get(name)
             if isinstance(value, str):
-                row[name] = orjson.loads(value)
+                with contextlib.suppress(orjson.JSONDecodeError):
+                    row[name] = orjson.loads(value)
             elif value is None:
                 del row[name]
 
@@ -182,10 +185,8 @@ def _parquet_blocks(path: Path) -> Iterator[Block]:
         total = max(pf.metadata.num_rows, 1)
         line = 1
         for batch in pf.iter_batches(batch_size=_PARQUET_ROWS):
-            rows = batch.to_pylist()
-            _decode_json_columns(batch, rows)
-            yield Block(name, line, objects=rows, nbytes=size * len(rows) // total)
-            line += len(rows)
+            yield Block(name, line, batch=batch, nbytes=size * batch.num_rows // total)
+            line += batch.num_rows
 
 
 def blocks(path: Path, kind: str) -> Iterator[Block]:
@@ -231,7 +232,11 @@ def parse_block(block: Block, convert: Callable[[Any], tuple[Any, ...]]) -> Bloc
                 text = raw.decode("utf-8", "replace").rstrip("\r")
                 out.rejects.append(Reject(block.file, lineno, str(exc), text))
     else:
-        for lineno, obj in enumerate(block.objects or (), block.first_line):
+        objects = block.objects
+        if block.batch is not None:
+            objects = block.batch.to_pylist()
+            _decode_json_columns(block.batch, objects)
+        for lineno, obj in enumerate(objects or (), block.first_line):
             out.read += 1
             if isinstance(obj, _Broken):
                 out.rejects.append(Reject(block.file, lineno, obj.message, ""))
@@ -243,10 +248,19 @@ def parse_block(block: Block, convert: Callable[[Any], tuple[Any, ...]]) -> Bloc
     return out
 
 
+def _column(values: Sequence[Any], type_: pa.DataType) -> pa.Array:
+    if pa.types.is_string(type_):
+        # JSON columns arrive as UTF-8 bytes (see ``_rows.dumps``), the rest as str.
+        sample = next((v for v in values if v is not None), None)
+        if isinstance(sample, bytes):
+            return pa.array(values, type=pa.binary()).cast(pa.string())
+    return pa.array(values, type=type_)
+
+
 def rows_to_table(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
     """An Arrow table of row tuples laid out as ``schema``."""
     if not rows:
         return schema.empty_table()
     columns = list(zip(*rows, strict=True))
-    arrays = [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)]
+    arrays = [_column(col, f.type) for col, f in zip(columns, schema, strict=True)]
     return pa.Table.from_arrays(arrays, schema=schema)

@@ -26,16 +26,16 @@ import pyarrow.compute as pc
 
 from distillguard._progress import progress
 from distillguard.errors import StoreError
+from distillguard.store._pipeline import parsed, worker_count
 from distillguard.store._readers import (
     Block,
-    BlockResult,
     Reject,
     blocks,
     discover,
     parse_block,
     rows_to_table,
 )
-from distillguard.store._rows import account_row, exchange_row
+from distillguard.store._rows import account_row
 from distillguard.store._schema import (
     ACCOUNT_COLUMNS,
     ACCOUNT_SCHEMA,
@@ -196,12 +196,11 @@ class Store:
             _RejectSink(self.rejects_path, report) as sink,
         ):
             writer = _ExchangeWriter(self.con, report)
-            for path, kind in files:
-                for block in blocks(path, kind):
-                    result = parse_block(block, exchange_row)
-                    writer.add(result)
-                    sink.write(result.rejects)
-                    bar.update(block.nbytes)
+            stream = (block for path, kind in files for block in blocks(path, kind))
+            for part in parsed(stream, worker_count(total)):
+                writer.add_table(part.table, part.read, part.rejects)
+                sink.write(part.rejects)
+                bar.update(part.nbytes)
             writer.flush()
         report.seconds = time.perf_counter() - started
         if account_files:
@@ -220,10 +219,9 @@ class Store:
         report = IngestReport()
         with _RejectSink(self.rejects_path, report) as sink:
             writer = _ExchangeWriter(self.con, report)
-            for block in _record_blocks(records, source):
-                result = parse_block(block, exchange_row)
-                writer.add(result)
-                sink.write(result.rejects)
+            for part in parsed(_record_blocks(records, source), workers=0):
+                writer.add_table(part.table, part.read, part.rejects)
+                sink.write(part.rejects)
             writer.flush()
         report.seconds = time.perf_counter() - started
         return report
@@ -328,15 +326,6 @@ class _ExchangeWriter:
         self.rows: list[tuple[Any, ...]] = []
         self.tables: list[pa.Table] = []
         self.pending = 0
-
-    def add(self, result: BlockResult) -> None:
-        self.report.read += result.read
-        self.report._add_rejects(result.rejects)
-        if result.rows:
-            self.rows.extend(result.rows)
-            self.pending += len(result.rows)
-        if self.pending >= _FLUSH_ROWS:
-            self.flush()
 
     def add_table(self, table: pa.Table, read: int, rejects: Sequence[Reject]) -> None:
         """Add rows a worker already laid out as an Arrow table."""
