@@ -104,10 +104,13 @@ class LiveFeed:
     def depth(self) -> int:
         return len(self._queue)
 
-    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+    def start(self, loop: asyncio.AbstractEventLoop, state_path: Path | None = None) -> None:
+        """Register known accounts with the detector, then start the detector thread."""
         if self.detector is None:
             return
         self._loop = loop
+        if state_path is not None and hasattr(self.detector, "observe_account"):
+            self._load_accounts(state_path)
         self._thread = threading.Thread(target=self._run, name="dg-live-detect", daemon=True)
         self._thread.start()
 
@@ -123,6 +126,18 @@ class LiveFeed:
             self._cond.notify()
         if over > 0:
             self.dropped.inc(by=over)
+
+    def _load_accounts(self, state_path: Path) -> None:
+        from distillguard.gateway.state import StateDB
+
+        try:
+            with StateDB(state_path) as db:
+                accounts = list(db.accounts().values())
+        except Exception as exc:
+            log.warning("live detection: account metadata not loaded: %s", exc)
+            return
+        for account in accounts:
+            self.detector.observe_account(account)
 
     def close(self) -> None:
         with self._cond:
@@ -281,7 +296,7 @@ class GatewayApp:
         await self.policy.start()
         self.sink.start()
         if self.live is not None:
-            self.live.start(asyncio.get_running_loop())
+            self.live.start(asyncio.get_running_loop(), self.state_path)
         self.server = await serve(
             self.gateway.handle,
             self.settings.host,

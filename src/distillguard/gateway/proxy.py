@@ -535,6 +535,8 @@ class Gateway:
         headers: tuple[tuple[str, str], ...] = ()
         if self.signer is not None:
             headers = self._sign(req.body, out, principal, parsed.get("model"), ts)
+            if headers:
+                meta["provenance"] = dict(headers)
         line = self._record(req, endpoint, principal, ts, started, 200, _json_line(out), meta)
         if self.strict:
             if not await self._durable(resp, req.path, line):
