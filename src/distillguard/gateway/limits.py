@@ -51,12 +51,24 @@ class MemoryLimiter:
 
     def check(self, specs: Sequence[BucketSpec]) -> tuple[float, str] | None:
         """Charge every bucket, or none: returns ``None`` or ``(seconds to wait, bucket)``."""
+        # The refill is inlined (no helper calls): this runs on every request.
         now = self._clock()
+        buckets = self._buckets
         wait = 0.0
         worst = ""
         levels = []
         for name, capacity, cost in specs:
-            bucket = self._level(name, capacity, now)
+            bucket = buckets.get(name)
+            if bucket is None:
+                bucket = buckets[name] = [capacity, now]
+            else:
+                elapsed = now - bucket[1]
+                if elapsed > 0:
+                    level = bucket[0] + elapsed * capacity / 60.0
+                    bucket[0] = capacity if level > capacity else level
+                    bucket[1] = now
+                elif bucket[0] > capacity:
+                    bucket[0] = capacity
             levels.append(bucket)
             need = cost if cost < capacity else capacity
             if bucket[0] < need:

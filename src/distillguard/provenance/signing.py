@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -70,10 +71,12 @@ _FIELDS = (
 
 
 def canonical_json(obj: Any) -> bytes:
-    """Keys sorted, no whitespace, non-ASCII as UTF-8 (Python ``json.dumps`` rules)."""
-    return json.dumps(
-        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    """Keys sorted, no whitespace, UTF-8, minimal escapes (orjson with sorted keys).
+
+    The exact rules are in ``docs/provenance.md``; raises TypeError for values JSON or
+    orjson cannot represent (integers beyond 64 bits).
+    """
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
 
 
 def canonical_json_sha256(body: bytes | str | Any) -> str:
@@ -83,14 +86,14 @@ def canonical_json_sha256(body: bytes | str | Any) -> str:
     """
     if isinstance(body, bytes | bytearray | memoryview | str):
         try:
-            obj = json.loads(bytes(body) if not isinstance(body, str) else body)
-        except (ValueError, UnicodeDecodeError):
+            obj = orjson.loads(body)
+        except orjson.JSONDecodeError:
             return ""
     else:
         obj = body
     try:
         return hashlib.sha256(canonical_json(obj)).hexdigest()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, orjson.JSONEncodeError):
         return ""
 
 
@@ -342,15 +345,20 @@ def verify_headers(
         if hashlib.sha256(response_body).hexdigest() != stmt.response_sha256:
             check.fail("response body differs from the signed one")
     elif response_obj is not None:
-        if canonical_json_sha256(response_obj) != stmt.response_json_sha256:
+        if not stmt.response_json_sha256:
+            check.fail("the signed response was not JSON: a parsed body cannot be compared")
+        elif canonical_json_sha256(response_obj) != stmt.response_json_sha256:
             check.fail("response body differs from the signed one")
     else:
         check.fail("no response body to compare with the signature")
     if request_body is not None:
         if hashlib.sha256(request_body).hexdigest() != stmt.request_sha256:
             check.fail("request body differs from the signed one")
-    elif request_obj is not None and canonical_json_sha256(request_obj) != stmt.request_json_sha256:
-        check.fail("request body differs from the signed one")
+    elif request_obj is not None:
+        if not stmt.request_json_sha256:
+            check.fail("the signed request was not JSON: a parsed body cannot be compared")
+        elif canonical_json_sha256(request_obj) != stmt.request_json_sha256:
+            check.fail("request body differs from the signed one")
     if account_id is not None and account_id != stmt.account:
         check.fail(f"account {account_id!r} differs from the signed {stmt.account!r}")
     if key_id is not None and key_id != stmt.key:
