@@ -10,6 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from distillguard.cli import main
@@ -214,3 +215,17 @@ def test_rotate_command(signer: Signer, capsys: pytest.CaptureFixture[str]) -> N
     new = capsys.readouterr().out.strip().split()[-1]
     ring = Keyring.load(signer.keyring.path)
     assert ring.active == new != old and old in ring.entries
+
+
+def test_the_documented_third_party_check_works(signer: Signer) -> None:
+    """docs/provenance.md's self-contained verifier accepts ours and rejects a forgery."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "provenance.md").read_text()
+    code = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(code, "provenance.md", "exec"), namespace)
+    headers = _sign(signer)
+    assert namespace["verify"](RESP, headers, signer.public_keys()) is True
+    assert namespace["verify"](RESP + b" ", headers, signer.public_keys()) is False
+    forged = {**headers, HEADER_SIGNED: headers[HEADER_SIGNED].replace("key=key_1", "key=k2")}
+    with pytest.raises(InvalidSignature):
+        namespace["verify"](RESP, forged, signer.public_keys())
