@@ -132,6 +132,19 @@ def _json_line(raw: bytes) -> orjson.Fragment:
     return orjson.Fragment(raw)
 
 
+def _check_content(content: Any, param: str) -> None:
+    """Message content must be a string, null, or a list of part objects whose text is text."""
+    if content is None or isinstance(content, str):
+        return
+    if not isinstance(content, list):
+        raise _Refusal(400, f"'{param}' content must be a string or an array of parts", param=param)
+    for part in content:
+        if not isinstance(part, dict) or not isinstance(part.get("type", ""), str):
+            raise _Refusal(400, f"each '{param}' content part must be an object", param=param)
+        if "text" in part and not isinstance(part["text"], str):
+            raise _Refusal(400, f"'{param}' text parts must hold strings", param=param)
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -353,6 +366,9 @@ class Gateway:
                     raise _Refusal(
                         400, "each message must be an object with a 'role'", param="messages"
                     )
+                _check_content(m.get("content"), "messages")
+            if endpoint == "messages" and body.get("system") is not None:
+                _check_content(body["system"], "system")
         stream = body.get("stream", False)
         if stream is not None and not isinstance(stream, bool):
             raise _Refusal(400, "'stream' must be a boolean", param="stream")

@@ -297,7 +297,7 @@ def _blocks(content: Any) -> list[JSONObject]:
 
 
 def _text_of(content: Any) -> str:
-    return "\n".join(b.get("text", "") for b in _blocks(content) if b.get("type") == "text")
+    return "\n".join(str(b.get("text", "")) for b in _blocks(content) if b.get("type") == "text")
 
 
 def messages_to_chat_request(body: JSONObject, stream: bool) -> JSONObject:
@@ -312,7 +312,7 @@ def messages_to_chat_request(body: JSONObject, stream: bool) -> JSONObject:
         role = msg.get("role")
         blocks = _blocks(msg.get("content"))
         if role == "assistant":
-            text = "".join(b.get("text", "") for b in blocks if b.get("type") == "text")
+            text = "".join(str(b.get("text", "")) for b in blocks if b.get("type") == "text")
             out: JSONObject = {"role": "assistant", "content": text or None}
             calls = [
                 {
@@ -344,7 +344,7 @@ def messages_to_chat_request(body: JSONObject, stream: bool) -> JSONObject:
                     }
                 )
             elif kind == "text":
-                parts.append({"type": "text", "text": b.get("text", "")})
+                parts.append({"type": "text", "text": str(b.get("text", ""))})
             elif kind == "image":
                 src = b.get("source") or {}
                 if src.get("type") == "base64":
