@@ -97,55 +97,58 @@ class MemoryLimiter:
         return len(self._buckets)
 
 
-# KEYS: bucket names. ARGV: now (seconds), mode ("check" | "charge"), then per bucket
-# capacity and cost. Returns "0" when charged, else "<wait seconds> <bucket index>".
+# KEYS: first the buckets to check, then the buckets to charge. ARGV: now (seconds), the
+# number of buckets to check, then per bucket (checked, then charged) capacity and cost.
+# Charges (settled token counts) are applied first and always; then the checked buckets
+# are charged all-or-nothing. Returns "0" when charged, else "<wait seconds> <index>".
 # Values are returned as strings: Redis truncates Lua numbers to integers.
 _LUA = """
 local now = tonumber(ARGV[1])
-local mode = ARGV[2]
+local nc = tonumber(ARGV[2])
 local n = #KEYS
-local levels = {}
-local wait = 0
-local worst = 0
-for i = 1, n do
-  local cap = tonumber(ARGV[1 + 2 * i])
-  local cost = tonumber(ARGV[2 + 2 * i])
+local function level(i, cap)
   local v = redis.call('HMGET', KEYS[i], 't', 'ts')
   local t = tonumber(v[1])
   local ts = tonumber(v[2])
-  if t == nil or ts == nil then
-    t = cap
-    ts = now
-  end
-  if now > ts then
-    t = t + (now - ts) * cap / 60.0
-  end
+  if t == nil or ts == nil then return cap end
+  if now > ts then t = t + (now - ts) * cap / 60.0 end
   if t > cap then t = cap end
+  return t
+end
+local function store(i, cap, t)
+  if t > cap then t = cap end
+  redis.call('HSET', KEYS[i], 't', string.format('%.17g', t), 'ts', string.format('%.17g', now))
+  redis.call('PEXPIRE', KEYS[i], math.ceil((cap - t) * 60000.0 / cap) + 1000)
+end
+for i = nc + 1, n do
+  local cap = tonumber(ARGV[1 + 2 * i])
+  store(i, cap, level(i, cap) - tonumber(ARGV[2 + 2 * i]))
+end
+local levels = {}
+local wait = 0
+local worst = 0
+for i = 1, nc do
+  local cap = tonumber(ARGV[1 + 2 * i])
+  local need = tonumber(ARGV[2 + 2 * i])
+  if need > cap then need = cap end
+  local t = level(i, cap)
   levels[i] = t
-  if mode == 'check' then
-    local need = cost
-    if need > cap then need = cap end
-    if t < need then
-      local w = (need - t) * 60.0 / cap
-      if w > wait then
-        wait = w
-        worst = i
-      end
+  if t < need then
+    local w = (need - t) * 60.0 / cap
+    if w > wait then
+      wait = w
+      worst = i
     end
   end
 end
 if wait > 0 then
   return string.format('%.6f %d', wait, worst - 1)
 end
-for i = 1, n do
+for i = 1, nc do
   local cap = tonumber(ARGV[1 + 2 * i])
-  local cost = tonumber(ARGV[2 + 2 * i])
-  if mode == 'check' and cost > cap then cost = cap end
-  local t = levels[i] - cost
-  if t > cap then t = cap end
-  redis.call('HSET', KEYS[i], 't', string.format('%.17g', t), 'ts', string.format('%.17g', now))
-  local ttl = math.ceil((cap - t) * 60000.0 / cap) + 1000
-  redis.call('PEXPIRE', KEYS[i], ttl)
+  local need = tonumber(ARGV[2 + 2 * i])
+  if need > cap then need = cap end
+  store(i, cap, levels[i] - need)
 end
 return '0'
 """
@@ -154,8 +157,10 @@ return '0'
 class RedisLimiter:
     """The same buckets in Redis, shared by every gateway process using ``url``.
 
-    Uses wall-clock time (``time.time``) so processes on different hosts agree; the clock
-    can be injected for tests. Bucket names are prefixed with ``prefix``.
+    To keep one round trip per request, :meth:`charge` (the settle after a response) only
+    records the adjustment locally; it travels to Redis with the next :meth:`check` of any
+    principal in this process (or :meth:`flush`). Uses wall-clock time (``time.time``) so
+    processes agree; the clock can be injected for tests. Names get ``prefix``.
     """
 
     def __init__(
@@ -171,27 +176,59 @@ class RedisLimiter:
         self._script = self._client.register_script(_LUA)
         self._prefix = prefix
         self._clock = clock
+        self._owed: dict[str, list[float]] = {}  # bucket -> [capacity, cost]
 
-    async def _run(self, mode: str, specs: Sequence[BucketSpec]) -> tuple[float, str] | None:
-        keys = [self._prefix + name for name, _, _ in specs]
-        args: list[str] = [repr(self._clock()), mode]
-        for _, capacity, cost in specs:
+    async def _run(self, checks: Sequence[BucketSpec]) -> tuple[float, str] | None:
+        owed, self._owed = self._owed, {}
+        keys = [self._prefix + name for name, _, _ in checks]
+        args: list[str] = [repr(self._clock()), str(len(checks))]
+        for _, capacity, cost in checks:
             args.append(repr(float(capacity)))
             args.append(repr(float(cost)))
-        out = await self._script(keys=keys, args=args)
+        for name, (capacity, cost) in owed.items():
+            keys.append(self._prefix + name)
+            args.append(repr(float(capacity)))
+            args.append(repr(float(cost)))
+        try:
+            out = await self._script(keys=keys, args=args)
+        except BaseException:
+            for name, (capacity, cost) in owed.items():  # not applied: keep owing
+                self._owe(name, capacity, cost)
+            raise
         text = out.decode() if isinstance(out, bytes) else str(out)
         if text == "0":
             return None
         wait, index = text.split()
-        return float(wait), specs[int(index)][0]
+        return float(wait), checks[int(index)][0]
+
+    def _owe(self, name: str, capacity: float, cost: float) -> None:
+        entry = self._owed.get(name)
+        if entry is None:
+            self._owed[name] = [capacity, cost]
+        else:
+            entry[0] = capacity
+            entry[1] += cost
 
     async def check(self, specs: Sequence[BucketSpec]) -> tuple[float, str] | None:
         """Like :meth:`MemoryLimiter.check`, atomically in Redis (one round trip)."""
-        return await self._run("check", specs)
+        return await self._run(specs)
 
     async def charge(self, specs: Sequence[BucketSpec]) -> None:
-        """Like :meth:`MemoryLimiter.charge`, atomically in Redis."""
-        await self._run("charge", specs)
+        """Like :meth:`MemoryLimiter.charge`; sent with the next check (no round trip)."""
+        for name, capacity, cost in specs:
+            self._owe(name, capacity, cost)
+
+    def owed(self) -> dict[str, float]:
+        """Adjustments not yet sent to Redis (bucket -> cost)."""
+        return {name: cost for name, (_, cost) in self._owed.items()}
+
+    async def flush(self) -> None:
+        """Send owed adjustments now."""
+        if self._owed:
+            await self._run(())
 
     async def close(self) -> None:
-        await self._client.aclose()
+        try:
+            await self.flush()
+        finally:
+            await self._client.aclose()

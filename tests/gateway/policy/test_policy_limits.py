@@ -181,7 +181,12 @@ def test_redis_limits_are_shared_by_two_policies(tmp_path: Path, redis_server: s
         clock.t += 60.0
         assert (await a.admit(pa, model=None, est_tokens=100)).allowed
         await a.settle(pa, used_tokens=600)  # 500 more than estimated: bucket now at 0
-        d = await b.admit(pb, model=None, est_tokens=50)
+        # the settle travels with a's next check (one round trip per request)
+        assert (await b.admit(pb, model=None, est_tokens=50)).allowed
+        await b.settle(pb, used_tokens=0)  # refund: b's 50 are back, owed until b's next call
+        d = await a.admit(pa, model=None, est_tokens=0)  # a's debt lands: bucket at -50
+        assert not d.allowed and d.retry_after == pytest.approx(5.0, abs=1e-3)
+        d = await b.admit(pb, model=None, est_tokens=50)  # b's refund lands: bucket at 0
         assert not d.allowed and "tokens" in d.message
         assert d.retry_after == pytest.approx(5.0, abs=1e-3)
         await a.close()
