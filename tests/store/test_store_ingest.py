@@ -173,3 +173,14 @@ def test_read_only_store_refuses_writes_and_missing_files(tmp_path: Path) -> Non
     Store(tmp_path / "s.duckdb").close()
     with Store(tmp_path / "s.duckdb", read_only=True) as store, pytest.raises(StoreError):
         store.ingest_records([_rec(1)])
+
+
+def test_multi_member_and_empty_gzip(tmp_path: Path) -> None:
+    part1 = b"".join(orjson.dumps(_rec(i)) + b"\n" for i in range(5))
+    part2 = b"".join(orjson.dumps(_rec(i)) + b"\n" for i in range(5, 9))
+    (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(part1) + gzip.compress(part2))
+    (tmp_path / "b.jsonl.gz").write_bytes(b"")
+    (tmp_path / "c.jsonl.gz").write_bytes(gzip.compress(b""))
+    with Store(":memory:") as store:
+        report = store.ingest([tmp_path], show_progress=False)
+        assert (report.read, report.inserted, report.rejected) == (9, 9, 0)

@@ -9,12 +9,11 @@ pool can parse them on every core while the writer inserts.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 import orjson
 import pyarrow as pa
@@ -129,38 +128,75 @@ def discover(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
     return out
 
 
+class _Damaged(Exception):
+    """The rest of a file cannot be read; what came before it is good."""
+
+
+def _plain_chunks(raw: BinaryIO) -> Iterator[bytes]:
+    while chunk := raw.read(_BLOCK_BYTES):
+        yield chunk
+
+
+def _gunzip_chunks(raw: BinaryIO) -> Iterator[bytes]:
+    """Decompressed pieces of a (possibly multi-member) gzip stream.
+
+    Unlike :class:`gzip.GzipFile`, every byte decompressed before a truncation or a
+    corrupt member is handed out first; then :class:`_Damaged` is raised.
+    """
+    inflater = zlib.decompressobj(wbits=31)
+    fed = False  # whether the current member has received any bytes
+    while True:
+        data = raw.read(_BLOCK_BYTES // 4)
+        if not data:
+            if fed and not inflater.eof:
+                raise _Damaged("the gzip stream is truncated")
+            return
+        while data:
+            fed = True
+            try:
+                out = inflater.decompress(data)
+            except zlib.error as exc:
+                raise _Damaged(f"corrupt gzip data ({exc})") from None
+            if out:
+                yield out
+            if not inflater.eof:
+                break
+            data = inflater.unused_data
+            inflater = zlib.decompressobj(wbits=31)
+            fed = False
+            if not data.strip(b"\0"):  # padding after the last member
+                break
+
+
 def _jsonl_blocks(path: Path, gz: bool) -> Iterator[Block]:
     name = str(path)
     line = 1
     leftover = b""
+    last_pos = 0
     with path.open("rb") as raw:
-        stream = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
-        last_pos = 0
-        while True:
-            try:
-                chunk = stream.read(_BLOCK_BYTES)
-            except (OSError, EOFError, zlib.error) as exc:
-                # A damaged or truncated gzip segment: keep every whole line before it.
-                if leftover:
-                    yield Block(name, line, data=leftover)
-                    line += leftover.count(b"\n") + 1
-                    leftover = b""
-                msg = f"file unreadable from here on: {exc}"
-                yield Block(name, line, objects=[_Broken(msg)])
-                return
-            pos = raw.tell()
-            if not chunk:
-                break
-            data = leftover + chunk if leftover else chunk
-            cut = data.rfind(b"\n")
-            if cut < 0:
-                leftover = data
-                continue
-            block = data[:cut]
-            leftover = data[cut + 1 :]
-            yield Block(name, line, data=block, nbytes=pos - last_pos)
-            last_pos = pos
-            line += block.count(b"\n") + 1
+        chunks = _gunzip_chunks(raw) if gz else _plain_chunks(raw)
+        try:
+            for chunk in chunks:
+                pos = raw.tell()
+                data = leftover + chunk if leftover else chunk
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    leftover = data
+                    continue
+                block = data[:cut]
+                leftover = data[cut + 1 :]
+                yield Block(name, line, data=block, nbytes=pos - last_pos)
+                last_pos = pos
+                line += block.count(b"\n") + 1
+        except _Damaged as exc:
+            # Keep every whole line before the damage; the partial last line is not a record.
+            cut = leftover.rfind(b"\n")
+            if cut >= 0:
+                block = leftover[:cut]
+                yield Block(name, line, data=block)
+                line += block.count(b"\n") + 1
+            yield Block(name, line, objects=[_Broken(f"file unreadable from here on: {exc}")])
+            return
         if leftover:
             yield Block(name, line, data=leftover, nbytes=raw.tell() - last_pos)
 
