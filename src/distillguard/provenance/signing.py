@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -97,9 +98,12 @@ def canonical_json_sha256(body: bytes | str | Any) -> str:
         return ""
 
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*\Z")
+
+
 def _enc(value: str) -> str:
     """Percent-encode every byte outside RFC 3986 unreserved characters (UTF-8 first)."""
-    return quote(value, safe="")
+    return value if _UNRESERVED.match(value) else quote(value, safe="")
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,11 +241,12 @@ class Signer:
         )
         if self._private is None:  # Keyring guarantees this; keep the hot path explicit
             raise ConfigError("the active signing key has no private half")
-        signature = self._private.sign(stmt.digest())
+        text = stmt.text()
+        signature = self._private.sign(hashlib.sha256(text.encode("ascii")).digest())
         return {
             HEADER_SIGNATURE: b64url_encode(signature),
             HEADER_SIGNING_KEY: self._kid,
-            HEADER_SIGNED: stmt.header(),
+            HEADER_SIGNED: text.replace("\n", ";"),
         }
 
     def public_keys(self) -> bytes:
