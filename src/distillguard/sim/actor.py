@@ -9,6 +9,7 @@ and replayed exactly.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,6 +42,15 @@ DIURNAL_EVENING = (
     1.3, 1.2, 1.1, 1.1, 1.2, 1.4, 1.6, 1.9, 2.2, 2.3, 1.8, 1.0,
 )  # fmt: skip
 DIURNAL_FLAT = (1.0,) * 24
+_HOURS = tuple(range(24))
+_CUM: dict[tuple[float, ...], list[float]] = {}
+
+
+def _cumulative(weights: tuple[float, ...]) -> list[float]:
+    cum = _CUM.get(weights)
+    if cum is None:
+        cum = _CUM[weights] = list(itertools.accumulate(weights))
+    return cum
 
 
 def poisson(rng: Random, lam: float) -> int:
@@ -114,7 +124,7 @@ class Behaviour:
 
     def local_time(self, actor: Actor, world: World, day: int, rng: Random) -> int:
         """A time on ``day`` drawn from the diurnal profile in the actor's time zone."""
-        hour = rng.choices(range(24), weights=self.diurnal)[0]
+        hour = rng.choices(_HOURS, cum_weights=_cumulative(self.diurnal))[0]
         utc_hour = (hour - actor.tz) % 24
         return world.day_start(day) + int(utc_hour * HOUR_MS + rng.random() * HOUR_MS)
 

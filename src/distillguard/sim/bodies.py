@@ -10,6 +10,7 @@ answer, and latency grows with the number of output tokens.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from random import Random
 from typing import Any
@@ -59,9 +60,11 @@ class Rendered:
     latency_ms: float
 
 
+_ID_TABLE = bytes(_ALNUM[i % 62].encode()[0] for i in range(256))
+
+
 def _rid(rng: Random, n: int = 24) -> str:
-    bits = rng.getrandbits(6 * n)
-    return "".join(_ALNUM[(bits >> (6 * i)) % 62] for i in range(n))
+    return rng.randbytes(n).translate(_ID_TABLE).decode()
 
 
 def _tokens(text: str) -> int:
@@ -165,11 +168,22 @@ def _top_logprobs(rng: Random, token: str, k: int) -> list[dict[str, Any]]:
     return out
 
 
+_TOKEN_RE = re.compile(r"\s*\S+|\s+")
+
+
+def _pieces(text: str, limit: int = 16) -> list[str]:
+    """Rough tokens of ``text`` (a word with its leading space), at most ``limit``."""
+    out = []
+    for match in _TOKEN_RE.finditer(text):
+        out.append(match.group())
+        if len(out) >= limit:
+            break
+    return out
+
+
 def _chat_logprobs(rng: Random, text: str, top: int) -> dict[str, Any]:
-    words = text.split(" ")[:16] if text else []
     content = []
-    for i, word in enumerate(words):
-        tok = word if i == 0 else " " + word
+    for tok in _pieces(text):
         alts = _top_logprobs(rng, tok, top) if top else []
         lp = alts[0]["logprob"] if alts else round(-rng.random(), 5)
         content.append(
@@ -361,7 +375,7 @@ def _completions_response(
     n_logprobs = call.extra.get("top_logprobs") if call.extra.get("logprobs") else None
     logprobs = None
     if n_logprobs:
-        words = [w if i == 0 else " " + w for i, w in enumerate(text.split(" ")[:16])]
+        words = _pieces(text)
         tops = [_top_logprobs(rng, w, int(n_logprobs)) for w in words]
         logprobs = {
             "tokens": words,

@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 
+_PROBE_CAPS = {"chat": 1.0, "writing": 1.0, "reasoning": 1.0}
 _TOKENS = (" the", " a", " Yes", " No", " 1", " I", ".", " and", " is", " of", " to", "\n")
 
 
@@ -182,7 +183,7 @@ class LogitProbe(Behaviour):
         lo, hi = p["burst"]
         ts = start_ms
         sweep = rng.randrange(0, 100_000)
-        prefix_task = world.pool.task(pick(rng, {"chat": 1, "writing": 1, "reasoning": 1}), rng)
+        prefix_task = world.pool.task(pick(rng, _PROBE_CAPS), rng)
         words = prefix_task.text.split()
         for i in range(rng.randint(lo, hi)):
             prefix = " ".join(words[: rng.randint(1, max(1, min(12, len(words))))])

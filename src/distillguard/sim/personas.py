@@ -10,6 +10,7 @@ egress addresses and client fingerprint. ``docs/simulator.md`` describes each on
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from random import Random
 from typing import Any
@@ -48,9 +49,23 @@ __all__ = [
 ]
 
 
+_CHAT_CAPS = {"chat": 6.0, "writing": 2.0, "coding": 1.5, "math": 1.0}
+_AGENT_CAPS = {"coding": 8.0, "tools": 2.0}
+_EVAL_MODES = {"cot": 6.0, "plain": 2.0, "judge": 2.0}
+_APP_CAPS = {"chat": 4.0, "writing": 4.0, "reasoning": 1.0}
+_PICK: dict[int, tuple[dict[str, float], list[str], list[float]]] = {}
+
+
 def pick(rng: Random, weights: dict[str, float]) -> str:
-    """A key of ``weights`` drawn with those weights."""
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
+    """A key of ``weights`` drawn with those weights (tables are long-lived parameters,
+    so their cumulative weights are cached)."""
+    cached = _PICK.get(id(weights))
+    if cached is None or cached[0] is not weights:
+        cached = (weights, list(weights), list(itertools.accumulate(weights.values())))
+        if len(_PICK) > 4096:
+            _PICK.clear()
+        _PICK[id(weights)] = cached
+    return rng.choices(cached[1], cum_weights=cached[2])[0]
 
 
 def sampling(actor: Actor, rng: Random) -> tuple[float | None, int | None, str, bool]:
@@ -58,7 +73,9 @@ def sampling(actor: Actor, rng: Random) -> tuple[float | None, int | None, str, 
     p = actor.params
     temperature = p.get("temperature", rng.choice((None, None, 0.7, 1.0, 0.2, 0.0)))
     max_tokens = p.get("max_tokens", rng.choice((None, None, 512, 1024, 2048, 4096, 256)))
-    field = p.get("max_tokens_field", "max_tokens")
+    field = p.get("max_tokens_field") or (
+        "max_completion_tokens" if rng.random() < 0.3 else "max_tokens"
+    )
     stream = rng.random() < p.get("stream", 0.4)
     return temperature, max_tokens, field, stream
 
@@ -111,7 +128,7 @@ class ChatUser(Behaviour):
         return task.text
 
     def task(self, actor: Actor, world: World, rng: Random) -> Task:
-        caps = actor.params.get("caps") or {"chat": 6, "writing": 2, "coding": 1.5, "math": 1}
+        caps = actor.params.get("caps") or _CHAT_CAPS
         return world.pool.task(pick(rng, caps), rng)
 
     def run(self, actor: Actor, world: World, start_ms: int, rng: Random) -> Iterator[Step]:
@@ -222,10 +239,11 @@ class AgentUser(Behaviour):
         p = actor.params
         lo, hi = p.get("calls", (3, 30))
         n_calls = rng.randint(lo, hi)
-        caps = p.get("caps") or {"coding": 8, "tools": 2}
+        caps = p.get("caps") or _AGENT_CAPS
         task = world.pool.task(pick(rng, caps), rng)
         tools = CODING_TOOLS + (task.tools or ())
-        habits = sampling(actor, rng)
+        temperature, _, field, stream = sampling(actor, rng)
+        habits = (temperature, rng.choice((None, 4096, 8192, 16384)), field, stream)
         model = self.model(actor, world, start_ms, rng)
         messages: list[dict[str, Any]] = [
             {"role": "system", "content": p["system"]},
@@ -342,7 +360,7 @@ class EvalRunner(Behaviour):
         cap = pick(rng, p["benchmarks"])
         n_items = p["items"]
         bench_seed = derive_seed("benchmark", cap)
-        mode = pick(rng, {"cot": 6, "plain": 2, "judge": 2})
+        mode = pick(rng, _EVAL_MODES)
         suffix = rng.choice(COT_SUFFIXES)
         first = rng.randrange(0, n_items)
         count = min(n_items, round(p.get("run_size", 200) * (0.5 + rng.random())))
@@ -395,7 +413,7 @@ class AppBackend(Behaviour):
         weight = self.diurnal[hour] / (sum(self.diurnal) / 24)
         n = poisson(rng, p["per_hour"] * weight)
         times = sorted(rng.randrange(HOUR_MS) for _ in range(n))
-        caps = p.get("caps") or {"chat": 4, "writing": 4, "reasoning": 1}
+        caps = p.get("caps") or _APP_CAPS
         for offset in times:
             ts = start_ms + offset
             task = world.pool.task(pick(rng, caps), rng)

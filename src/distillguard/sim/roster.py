@@ -685,7 +685,7 @@ def _hydra(b: _Builder, reseller: dict[str, Any]) -> None:
     shrink = b.factor(170, pool, attack=name)
     egress = reseller["egress"]
     cot = tuple(r.sample(COT_SUFFIXES, 4))
-    pivot = world.release_ms + int(r.uniform(2, 10) * HOUR_MS)
+    pivot = world.release_ms + int(r.uniform(1, 4) * HOUR_MS)
     cards = [b.pay(name, i) for i in range(max(2, pool // 8))]
     caps = {"coding": 3, "tools": 2.5, "reasoning": 2, "math": 2, "chat": 0.5}
 
@@ -708,7 +708,7 @@ def _hydra(b: _Builder, reseller: dict[str, Any]) -> None:
             client=client,
             endpoint=_endpoint(client, r),
             rate=10 * b.sizes.attack_volume * shrink,
-            params={"turns": (1, 3), "caps": caps, "cot": 0.6, "cot_suffixes": cot, "stream": 0.3},
+            params={"turns": (1, 2), "caps": caps, "cot": 0.6, "cot_suffixes": cot, "stream": 0.3},
             **release,
         )
 

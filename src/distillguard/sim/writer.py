@@ -64,9 +64,15 @@ class _Part:
         self._raw.close()
 
 
+_SECOND: list[Any] = [None, ""]
+
+
 def _fmt(ms: int) -> str:
     sec, milli = divmod(ms, 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec)) + f".{milli:03d}Z"
+    if _SECOND[0] != sec:
+        _SECOND[0] = sec
+        _SECOND[1] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
+    return f"{_SECOND[1]}.{milli:03d}Z"
 
 
 def _group(actor: Actor) -> str:
@@ -79,7 +85,7 @@ def run_day(
     day: int,
     out_dir: Path,
     *,
-    level: int = 2,
+    level: int = 1,
     tick: Any = None,
 ) -> DayResult:
     """Write day ``day`` of the scenario into temporary part files under ``out_dir``.
