@@ -94,7 +94,7 @@ def _sniff(path: Path) -> str:
     kind = _kind(path)
     if kind is None:
         kind = "gz" if head[:2] == b"\x1f\x8b" else "parquet" if head == b"PAR1" else "jsonl"
-    if kind == "gz" and head[:2] != b"\x1f\x8b":
+    if kind == "gz" and head and head[:2] != b"\x1f\x8b":
         raise InputError(f"{path}: not a gzip file")
     if kind == "parquet":
         try:
