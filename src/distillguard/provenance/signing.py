@@ -99,11 +99,20 @@ def canonical_json_sha256(body: bytes | str | Any) -> str:
 
 
 _UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*\Z")
+_RESERVED_CHAR = re.compile(r"[^A-Za-z0-9._~-]")
+
+
+def _pct(match: re.Match[str]) -> str:
+    return f"%{ord(match.group()):02X}"
 
 
 def _enc(value: str) -> str:
     """Percent-encode every byte outside RFC 3986 unreserved characters (UTF-8 first)."""
-    return value if _UNRESERVED.match(value) else quote(value, safe="")
+    if _UNRESERVED.match(value):
+        return value
+    if value.isascii():
+        return _RESERVED_CHAR.sub(_pct, value)
+    return quote(value, safe="")
 
 
 @dataclass(frozen=True, slots=True)
