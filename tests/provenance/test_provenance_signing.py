@@ -12,6 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from distillguard.cli import main
 from distillguard.errors import ConfigError
@@ -229,3 +231,17 @@ def test_the_documented_third_party_check_works(signer: Signer) -> None:
     forged = {**headers, HEADER_SIGNED: headers[HEADER_SIGNED].replace("key=key_1", "key=k2")}
     with pytest.raises(InvalidSignature):
         namespace["verify"](RESP, forged, signer.public_keys())
+
+
+@settings(max_examples=200, deadline=None)
+@given(account=st.text(), key=st.text(max_size=30), model=st.text(max_size=30))
+def test_statement_round_trips_any_text(account: str, key: str, model: str) -> None:
+    from urllib.parse import quote
+
+    from distillguard.provenance.signing import Statement, _enc
+
+    assert _enc(account) == quote(account, safe="")
+    stmt = Statement("dgk-1", TS, account, key, model, "a" * 64, "b" * 64, "", "")
+    header = stmt.header()
+    assert header.isascii() and "\n" not in header
+    assert Statement.parse(header) == stmt
