@@ -132,6 +132,19 @@ def _json_line(raw: bytes) -> orjson.Fragment:
     return orjson.Fragment(raw)
 
 
+_TS_CACHE: list[Any] = [-1, ""]
+
+
+def _now_ts() -> str:
+    """The current time as RFC 3339 UTC with milliseconds (formatting cached per second)."""
+    now = time.time()
+    sec = int(now)
+    if sec != _TS_CACHE[0]:
+        _TS_CACHE[0] = sec
+        _TS_CACHE[1] = format_ts(datetime.fromtimestamp(sec, UTC))[:-5]
+    return f"{_TS_CACHE[1]}.{int((now - sec) * 1000):03d}Z"
+
+
 def _check_content(content: Any, param: str) -> None:
     """Message content must be a string, null, or a list of part objects whose text is text."""
     if content is None or isinstance(content, str):
@@ -287,7 +300,7 @@ class Gateway:
 
     async def _llm(self, req: Request, resp: ResponseWriter, endpoint: str) -> None:
         started = time.perf_counter()
-        ts = format_ts(datetime.now(UTC))
+        ts = _now_ts()
         path = req.path
         principal: Principal | None = None
         body: JSONObject | None = None

@@ -54,6 +54,7 @@ class _UpstreamConnection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.closed = False
+        self.timed_out = False
         self.last_used = time.monotonic()
         self._reset()
 
@@ -131,14 +132,27 @@ class _UpstreamConnection(asyncio.Protocol):
         self.parser = httptools.HttpResponseParser(self)
         self.transport.write(data)  # type: ignore[union-attr]
 
+    def _expire(self, fut: asyncio.Future[None]) -> None:
+        self.timed_out = True
+        if not fut.done():
+            fut.set_result(None)
+
+    async def _wait(self, fut: asyncio.Future[None], timeout: float) -> bool:
+        """Wait for ``fut`` at most ``timeout`` s (a timer handle, cheaper than wait_for)."""
+        self.timed_out = False
+        handle = self.loop.call_later(timeout, self._expire, fut)
+        try:
+            await fut
+        finally:
+            handle.cancel()
+        return not self.timed_out
+
     async def wait_head(self, timeout: float) -> None:
         while not self.status and self.error is None and not self.closed:
             self.head_waiter = self.loop.create_future()
-            try:
-                await asyncio.wait_for(self.head_waiter, timeout)
-            except TimeoutError:
+            if not await self._wait(self.head_waiter, timeout):
                 self.close()
-                raise UpstreamTimeout(f"upstream sent no response within {timeout:g} s") from None
+                raise UpstreamTimeout(f"upstream sent no response within {timeout:g} s")
         if not self.status:
             raise self.error or UpstreamUnavailable("upstream closed the connection")
 
@@ -158,11 +172,9 @@ class _UpstreamConnection(asyncio.Protocol):
             if self.closed:
                 raise UpstreamUnavailable("upstream closed the connection mid-response")
             self.body_waiter = self.loop.create_future()
-            try:
-                await asyncio.wait_for(self.body_waiter, timeout)
-            except TimeoutError:
+            if not await self._wait(self.body_waiter, timeout):
                 self.close()
-                raise UpstreamTimeout(f"upstream stalled for {timeout:g} s mid-response") from None
+                raise UpstreamTimeout(f"upstream stalled for {timeout:g} s mid-response")
 
     def close(self) -> None:
         if not self.closed:
