@@ -88,6 +88,19 @@ class MemoryLimiter:
             bucket = self._level(name, capacity, now)
             bucket[0] = min(capacity, bucket[0] - cost)
 
+    def prune(self, idle_seconds: float = 300.0) -> int:
+        """Forget buckets idle for ``idle_seconds`` (>= 60) that are not in debt: they have
+        refilled completely, so a fresh bucket is identical. Safe to call from another
+        thread: it snapshots the dict and pops single keys. Returns how many were dropped."""
+        idle = max(idle_seconds, 60.0)
+        now = self._clock()
+        dropped = 0
+        for name, bucket in list(self._buckets.items()):
+            if now - bucket[1] >= idle and bucket[0] >= 0:
+                self._buckets.pop(name, None)
+                dropped += 1
+        return dropped
+
     def level(self, name: str) -> float | None:
         """The stored level of a bucket (for tests and diagnostics), refilled to now."""
         bucket = self._buckets.get(name)

@@ -307,11 +307,18 @@ class Policy:
 
     def _run(self) -> None:
         interval = min(self.settings.reload_interval, 1.0)
+        last_prune = time.monotonic()
         while not self._stop.wait(interval):
             try:
                 self.reload()
             except Exception:  # keep serving with the last good state
                 log.exception("control-plane reload failed; keeping the previous state")
+            if time.monotonic() - last_prune >= 60.0:
+                last_prune = time.monotonic()
+                self._memory.prune()
+                for key_id, pending in list(self._pending.items()):
+                    if not pending:
+                        self._pending.pop(key_id, None)
 
     async def start(self) -> None:
         """Load the control-plane state and start reloading it in the background."""

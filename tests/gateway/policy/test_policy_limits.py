@@ -193,3 +193,15 @@ def test_redis_limits_are_shared_by_two_policies(tmp_path: Path, redis_server: s
         await b.close()
 
     asyncio.run(go())
+
+
+def test_prune_forgets_only_idle_full_buckets() -> None:
+    clock = Clock()
+    lim = MemoryLimiter(clock)
+    assert lim.check([("idle", 60.0, 1.0)]) is None
+    lim.charge([("debt", 60.0, 500.0)])
+    clock.t += 400
+    assert lim.check([("busy", 60.0, 1.0)]) is None
+    assert lim.prune(300) == 1
+    assert lim.level("idle") is None and lim.level("busy") is not None
+    assert lim.level("debt") == pytest.approx(-440.0)  # still owed: kept
