@@ -43,7 +43,7 @@ PRESETS: dict[str, Sizes] = {
         legit_volume=1.0,
         attack_accounts=10.0,
         attack_volume=10.0,
-        attack_accounts_by={"hydra-reseller": 16.0, "heavy-scraper": 5.0},
+        attack_accounts_by={"hydra-reseller": 18.0, "heavy-scraper": 5.0},
     ),
 }
 

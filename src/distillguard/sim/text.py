@@ -479,6 +479,7 @@ class PromptPool:
         self.real: dict[str, list[Task]] = {c: [] for c in CAPABILITIES}
         self.sources: tuple[str, ...] = ()
         self.real_share = real_share
+        self.made: dict[str, list[Task]] = {c: self._make(c) for c in CAPABILITIES}
         if prompts_dir is not None:
             self.real, self.sources = _load_dir(Path(prompts_dir))
 
@@ -486,8 +487,18 @@ class PromptPool:
         """A task exercising ``capability``."""
         real = self.real.get(capability)
         if real and rng.random() < self.real_share:
-            return real[rng.randrange(len(real))]
-        return _procedural(capability, rng)
+            return real[int(rng.random() * len(real))]
+        made = self.made.get(capability)
+        if made is None:
+            made = self.made[capability] = self._make(capability)
+        return made[int(rng.random() * len(made))]
+
+    @staticmethod
+    def _make(capability: str, n: int = 4096) -> list[Task]:
+        """A fixed pool of procedural tasks: filled templates repeat across users, as
+        popular questions do, and drawing from a pool is cheap."""
+        rng = Random(f"procedural:{capability}")
+        return [_procedural(capability, rng) for _ in range(n)]
 
     def counts(self) -> dict[str, int]:
         """How many real prompts each capability holds."""
@@ -550,12 +561,8 @@ _CODE_BODIES = (
 _CLEAN_REF = re.compile(r"<<[^>]*>>")
 
 
-def respond(task: Task, rng: Random, *, style: str = "plain") -> str:
-    """Plausible assistant text for ``task``.
-
-    ``style`` is ``plain``, ``cot`` (worked reasoning), ``grade`` (a grader's verdict),
-    ``rewrite`` or ``short`` (one line).
-    """
+def _compose(cap: str, style: str, rng: Random) -> str:
+    """One freshly composed response (the pools below are built from this)."""
     if style == "short":
         return rng.choice(_BODY)
     if style == "grade":
@@ -565,13 +572,9 @@ def respond(task: Task, rng: Random, *, style: str = "plain") -> str:
         return f"The answer is mostly {verdict}. {reason}\n\nRating: [[{score}]]"
     if style == "rewrite":
         return " ".join(rng.sample(_BODY, rng.randrange(2, 5)))
-    cap = task.capability
-    if cap == "math" and task.reference:
-        ref = _CLEAN_REF.sub("", task.reference).strip()
-        if style == "cot":
-            steps = "\n".join(f"Step {i + 1}: {s}" for i, s in enumerate(rng.sample(_STEPS, 3)))
-            return f"Let's work through this step by step.\n\n{steps}\n\n{ref[:600]}"
-        return ref[:600]
+    if style == "cot-prefix":
+        steps = "\n".join(f"Step {i + 1}: {s}" for i, s in enumerate(rng.sample(_STEPS, 3)))
+        return f"Let's work through this step by step.\n\n{steps}\n\n"
     if style == "cot" or cap in ("math", "reasoning"):
         n = rng.randrange(3, 7)
         steps = "\n".join(f"{i + 1}. {s}" for i, s in enumerate(rng.sample(_STEPS, n)))
@@ -584,3 +587,43 @@ def respond(task: Task, rng: Random, *, style: str = "plain") -> str:
         return "\n\n".join(" ".join(rng.sample(_BODY, 3)) for _ in range(rng.randrange(1, 4)))
     n = rng.randrange(2, 6)
     return f"{rng.choice(_OPENERS)} " + " ".join(rng.sample(_BODY, n))
+
+
+_POOL_SIZE = 512
+_RESPONSES: dict[tuple[str, str], list[str]] = {}
+_REFS: dict[str, str] = {}
+
+
+def _responses(cap: str, style: str) -> list[str]:
+    """A fixed pool of composed responses per (capability, style): drawing from it costs
+    one random number instead of a dozen, which matters at tens of millions of records."""
+    pool = _RESPONSES.get((cap, style))
+    if pool is None:
+        rng = Random(f"responses:{cap}:{style}")
+        pool = _RESPONSES[(cap, style)] = [_compose(cap, style, rng) for _ in range(_POOL_SIZE)]
+    return pool
+
+
+def respond(task: Task, rng: Random, *, style: str = "plain") -> str:
+    """Plausible assistant text for ``task``.
+
+    ``style`` is ``plain``, ``cot`` (worked reasoning), ``grade`` (a grader's verdict),
+    ``rewrite`` or ``short`` (one line). Maths tasks with a reference answer are answered
+    with it (after worked steps for ``cot``).
+    """
+    pick = int(rng.random() * _POOL_SIZE)
+    cap = task.capability
+    if cap == "math" and task.reference and style in ("plain", "cot"):
+        ref = _REFS.get(task.reference)
+        if ref is None:
+            if len(_REFS) > 100_000:
+                _REFS.clear()
+            ref = _REFS[task.reference] = _CLEAN_REF.sub("", task.reference).strip()[:600]
+        if style == "cot":
+            return _responses("math", "cot-prefix")[pick] + ref
+        return ref
+    if style in ("short", "grade", "rewrite"):
+        cap = "any"
+    elif cap not in ("coding", "writing", "math", "reasoning"):
+        cap = "chat"
+    return _responses(cap, style)[pick]
