@@ -7,7 +7,7 @@ configured token the admin API is disabled (403). Errors are OpenAI-style JSON b
 
 Endpoints (JSON in and out)::
 
-    GET    /admin/accounts                    accounts with their verdict in force
+    GET    /admin/accounts[?limit=&offset=]   accounts (by id) with their verdict in force
     POST   /admin/accounts                    upsert one account record or {"accounts": [...]}
     GET    /admin/accounts/{id}               one account, its keys, verdict and override
     GET    /admin/keys[?account_id=]          keys (never secrets)
@@ -136,6 +136,19 @@ def _verdict(value: Any) -> Verdict:
         raise _HTTPError(400, str(exc), "invalid_request_error") from None
 
 
+def _int_param(q: Mapping[str, str], key: str, default: int, lo: int, hi: int) -> int:
+    try:
+        value = int(q.get(key, str(default)))
+    except ValueError:
+        raise _HTTPError(400, f"'{key}' must be an integer", "invalid_request_error") from None
+    return max(lo, min(value, hi))
+
+
+def _page(q: Mapping[str, str]) -> tuple[int, int]:
+    """``limit`` (1-10000, default 1000) and ``offset`` query parameters."""
+    return _int_param(q, "limit", 1000, 1, 10_000), _int_param(q, "offset", 0, 0, 2**62)
+
+
 def _dispatch(
     policy: Policy,
     method: str,
@@ -151,15 +164,16 @@ def _dispatch(
         n = len(parts)
         if head == "accounts":
             if n == 1 and method == "GET":
-                accounts = db.accounts()
+                limit, offset = _page(q)
+                accounts = db.list_accounts(limit=limit, offset=offset)
                 verdicts, overrides = db.verdicts(), db.overrides()
                 data = []
-                for acct in sorted(accounts.values(), key=lambda a: a.account_id):
+                for acct in accounts:
                     rec = acct.to_record()
                     ov, vd = overrides.get(acct.account_id), verdicts.get(acct.account_id)
                     rec["verdict"] = (ov or vd).verdict.value if (ov or vd) else "allow"
                     data.append(rec)
-                return _json(200, {"object": "list", "data": data})
+                return _json(200, {"object": "list", "data": data, "has_more": len(data) == limit})
             if n == 1 and method == "POST":
                 data = _body(body)
                 records = data.get("accounts", [data])

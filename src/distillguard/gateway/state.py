@@ -322,6 +322,14 @@ class StateDB:
         rows = self._conn.execute(f"SELECT {self._ACCOUNT_COLUMNS} FROM accounts")
         return {row[0]: self._account(row) for row in rows}
 
+    def list_accounts(self, *, limit: int, offset: int = 0) -> list[Account]:
+        """One page of accounts in id order."""
+        rows = self._conn.execute(
+            f"SELECT {self._ACCOUNT_COLUMNS} FROM accounts ORDER BY account_id LIMIT ? OFFSET ?",
+            (int(limit), int(offset)),
+        )
+        return [self._account(row) for row in rows]
+
     def account(self, account_id: str) -> Account | None:
         row = self._conn.execute(
             f"SELECT {self._ACCOUNT_COLUMNS} FROM accounts WHERE account_id = ?", (account_id,)

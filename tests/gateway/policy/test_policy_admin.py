@@ -137,3 +137,12 @@ def test_unknown_endpoint_and_bad_json(policy: Policy) -> None:
         )
     )
     assert status == 400 and b"not valid JSON" in out
+
+
+def test_accounts_are_paged(policy: Policy) -> None:
+    records = [{"account_id": f"a{i:02d}"} for i in range(5)]
+    assert call(policy, "POST", "/admin/accounts", {"accounts": records})[0] == 200
+    status, page = call(policy, "GET", "/admin/accounts", query="limit=2&offset=2")
+    assert status == 200 and [a["account_id"] for a in page["data"]] == ["a02", "a03"]
+    assert page["has_more"] is True
+    assert call(policy, "GET", "/admin/accounts", query="offset=x")[0] == 400
