@@ -2,14 +2,19 @@
 
 Usage::
 
-    .venv/bin/python bench/bench_ingest.py [--n 1000000] [--workers N] [--keep]
+    .venv/bin/python bench/bench_ingest.py --source sim --scale 3.2    # ~1M exchanges
+    .venv/bin/python bench/bench_ingest.py --source synthetic --n 1000000 --workers 0 2
 
-The log comes from the simulator (``distillguard.sim.simulate``) when it is installed and
-``--source sim`` is given; otherwise this script writes a log of realistic records itself
-(chat, tool-use and Anthropic ``messages`` exchanges of 1–2 KB, text drawn from the public
-prompt sets when they are beside the checkout). The log is cached under ``/tmp`` between
-runs. The figure is wall time for ``Store.ingest`` into a fresh DuckDB file, reading
-included; a second ingest of the same log (all duplicates) is timed too.
+``--source sim`` ingests a scenario written by the simulator (``distillguard.sim.simulate``,
+gzipped JSON Lines parts, ~1M exchanges at scale 3.2); ``--source synthetic`` writes a plain
+JSON Lines log of ~1.1 KB chat, tool-use and Anthropic ``messages`` records itself (text from
+the public prompt sets when they are beside the checkout). Logs are cached under ``/tmp``.
+
+For each worker count the figure is the wall time of ``Store.ingest`` into a fresh DuckDB
+file, reading and decompression included, then of a second ingest of the same log (all
+duplicates). Because the machine is shared, it also prints the CPU seconds the ingest used
+(this process, its DuckDB threads and its parser processes) per exchange and the load
+average: compare worker counts within one run, not across runs.
 """
 
 from __future__ import annotations
@@ -176,17 +181,27 @@ def make_log(n: int, path: Path, seed: int = 7) -> Path:
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=1_000_000)
-    parser.add_argument("--workers", type=int, default=None, help="parser processes")
-    parser.add_argument("--log", type=Path, default=None, help="use this log instead")
-    args = parser.parse_args(argv)
+def sim_log(scale: float, seed: int = 1) -> Path:
+    """A simulator scenario at ``scale`` (cached); returns its exchanges folder."""
+    from distillguard.sim import simulate
 
-    log = args.log or make_log(args.n, Path(tempfile.gettempdir()) / f"dg-bench-{args.n}.jsonl")
-    size = log.stat().st_size if log.is_file() else 0
-    if args.workers is not None:
-        os.environ["DISTILLGUARD_INGEST_WORKERS"] = str(args.workers)
+    out = Path(tempfile.gettempdir()) / f"dg-bench-sim-{scale:g}-{seed}"
+    done = out / ".complete"
+    if not done.exists():
+        summary = simulate(out, scale=scale, seed=seed, show_progress=True)
+        done.write_text(str(summary.n_exchanges))
+    return out / "exchanges"
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def run_once(log: Path, workers: int) -> dict[str, float]:
+    """Ingest ``log`` twice into a fresh store with ``workers`` parser processes."""
+    os.environ["DISTILLGUARD_INGEST_WORKERS"] = str(workers)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.duckdb"
         with Store(db) as store:
@@ -196,17 +211,46 @@ def main(argv: list[str] | None = None) -> int:
             again = store.ingest([log], show_progress=False)
             t2 = time.perf_counter()
         db_size = db.stat().st_size
-    fresh = first.inserted / (t1 - t0)
-    print(
-        f"log {log} ({size / 1e6:.0f} MB, {first.read:,} records, "
-        f"{size / max(first.read, 1):.0f} B/record)"
-    )
-    print(f"fresh ingest   {first.inserted:>10,} stored in {t1 - t0:6.1f} s = {fresh:>9,.0f}/s")
-    print(
-        f"re-ingest      {again.duplicates:>10,} dups   in {t2 - t1:6.1f} s = "
-        f"{again.read / (t2 - t1):>9,.0f}/s"
-    )
-    print(f"store size     {db_size / 1e6:.0f} MB")
+    return {
+        "workers": workers,
+        "records": first.read,
+        "stored": first.inserted,
+        "rejected": first.rejected,
+        "fresh_s": t1 - t0,
+        "fresh_per_s": first.inserted / (t1 - t0),
+        "cpu_us_per_record": first.cpu_seconds / max(first.read, 1) * 1e6,
+        "again_per_s": again.read / (t2 - t1),
+        "db_mb": db_size / 1e6,
+        "load": os.getloadavg()[0],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--source", choices=["sim", "synthetic"], default="sim")
+    parser.add_argument("--scale", type=float, default=3.2, help="simulator scale (sim)")
+    parser.add_argument("--n", type=int, default=1_000_000, help="records (synthetic)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[2], help="parser processes")
+    parser.add_argument("--log", type=Path, default=None, help="ingest this file or folder")
+    args = parser.parse_args(argv)
+
+    if args.log is not None:
+        log = args.log
+    elif args.source == "sim":
+        log = sim_log(args.scale)
+    else:
+        log = make_log(args.n, Path(tempfile.gettempdir()) / f"dg-bench-{args.n}.jsonl")
+    size = _size(log)
+    print(f"log {log}: {size / 1e6:,.0f} MB on disk; {os.cpu_count()} CPUs")
+    for workers in args.workers:
+        r = run_once(log, workers)
+        print(
+            f"workers={workers}: {r['stored']:,.0f} stored of {r['records']:,.0f} "
+            f"({r['rejected']:,.0f} rejected) in {r['fresh_s']:.1f} s = "
+            f"{r['fresh_per_s']:,.0f}/s; CPU {r['cpu_us_per_record']:.1f} us/record; "
+            f"re-ingest {r['again_per_s']:,.0f}/s; store {r['db_mb']:,.0f} MB; "
+            f"load avg {r['load']:.1f}"
+        )
     return 0
 
 

@@ -12,6 +12,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -38,6 +39,7 @@ class Parsed(NamedTuple):
     rejects: list[Reject]
     read: int
     nbytes: int
+    cpu: float  # CPU seconds the parse took, wherever it ran
 
 
 @contextlib.contextmanager
@@ -55,10 +57,12 @@ def no_gc() -> Iterator[None]:
 
 def parse_exchange_block(block: Block) -> Parsed:
     """Parse one block of exchange records into an Arrow table (runs in a worker)."""
+    started = time.process_time()
     with no_gc():
         result = parse_block(block, exchange_row)
         table = rows_to_table(result.rows, EXCHANGE_SCHEMA)
-    return Parsed(table, result.rejects, result.read, block.nbytes)
+    cpu = time.process_time() - started
+    return Parsed(table, result.rejects, result.read, block.nbytes, cpu)
 
 
 def worker_count(total_bytes: int) -> int:

@@ -110,6 +110,8 @@ def discover(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
     A folder contributes its ``.jsonl``, ``.ndjson``, ``.jsonl.gz`` and ``.parquet`` files,
     recursively, in sorted path order; a file named explicitly is read whatever its suffix.
     """
+    if isinstance(paths, str | Path):
+        paths = [paths]
     if not paths:
         raise InputError("no input paths given")
     out: list[tuple[Path, str]] = []

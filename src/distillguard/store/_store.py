@@ -79,6 +79,7 @@ class IngestReport:
     rejects: list[tuple[str, int, str]] = field(default_factory=list)
     updated: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     accounts: IngestReport | None = None
 
     @property
@@ -191,18 +192,24 @@ class Store:
         started = time.perf_counter()
         report = IngestReport()
         total = sum(p.stat().st_size for p, _ in files)
+        workers = worker_count(_plain_size(files))
+        cpu_started = time.process_time()
+        worker_cpu = 0.0
         with (
             bar_for(show_progress, total=total, desc="ingest", unit="B") as bar,
             _RejectSink(self.rejects_path, report) as sink,
         ):
             writer = _ExchangeWriter(self.con, report)
             stream = (block for path, kind in files for block in blocks(path, kind))
-            for part in parsed(stream, worker_count(total)):
+            for part in parsed(stream, workers):
                 writer.add_table(part.table, part.read, part.rejects)
                 sink.write(part.rejects)
                 bar.update(part.nbytes)
+                if workers > 1:
+                    worker_cpu += part.cpu
             writer.flush()
         report.seconds = time.perf_counter() - started
+        report.cpu_seconds = time.process_time() - cpu_started + worker_cpu
         if account_files:
             report.accounts = self._ingest_account_files(account_files)
         return report
@@ -216,6 +223,7 @@ class Store:
         """
         self._writable()
         started = time.perf_counter()
+        cpu_started = time.process_time()
         report = IngestReport()
         with _RejectSink(self.rejects_path, report) as sink:
             writer = _ExchangeWriter(self.con, report)
@@ -224,6 +232,7 @@ class Store:
                 sink.write(part.rejects)
             writer.flush()
         report.seconds = time.perf_counter() - started
+        report.cpu_seconds = time.process_time() - cpu_started
         return report
 
     def ingest_accounts(self, path: str | Path) -> IngestReport:
@@ -284,6 +293,11 @@ class Store:
         """Number of stored exchanges."""
         (n,) = self.con.execute("SELECT count(*) FROM exchanges").fetchone()  # type: ignore[misc]
         return int(n)
+
+
+def _plain_size(files: list[tuple[Path, str]]) -> int:
+    """Rough uncompressed size of the inputs (gzip logs inflate about five-fold)."""
+    return sum(p.stat().st_size * (5 if kind == "gz" else 1) for p, kind in files)
 
 
 class _NoBar:
