@@ -29,7 +29,7 @@ from distillguard.gateway.metrics import GatewayMetrics
 from distillguard.gateway.openapi import openapi_bytes
 from distillguard.gateway.policy import Policy
 from distillguard.gateway.proxy import Gateway
-from distillguard.gateway.server import ServerLimits, serve
+from distillguard.gateway.server import ServerLimits, serve, stop_serving
 from distillguard.gateway.upstream import UpstreamPool
 
 __all__ = ["GatewayApp", "LiveFeed", "default_log_dir", "default_state_path"]
@@ -311,7 +311,7 @@ class GatewayApp:
     async def close(self) -> None:
         """Stop listening, flush the log, stop the detector feed and the policy."""
         if self.server is not None:
-            self.server.close()
+            stop_serving(self.server)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.server.wait_closed(), 2.0)
         self.pool.close()

@@ -24,6 +24,7 @@ import collections
 import contextlib
 import logging
 import socket
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -36,6 +37,7 @@ __all__ = [
     "ResponseWriter",
     "ServerLimits",
     "serve",
+    "stop_serving",
 ]
 
 log = logging.getLogger("distillguard.gateway")
@@ -63,6 +65,7 @@ _REASONS = {
     529: "Overloaded",
 }
 _STATUS_LINES: dict[int, bytes] = {}
+_NEVER = float("inf")
 
 
 def _status_line(status: int) -> bytes:
@@ -224,7 +227,13 @@ Handler = Callable[[Request, ResponseWriter], Awaitable[None]]
 class _HttpConnection(asyncio.Protocol):
     """One client connection: parses requests and runs the handler on each, in order."""
 
-    def __init__(self, handler: Handler, limits: ServerLimits, on_error: Handler) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        limits: ServerLimits,
+        on_error: Handler,
+        registry: set[_HttpConnection],
+    ) -> None:
         self.handler = handler
         self.limits = limits
         self.on_error = on_error
@@ -238,7 +247,8 @@ class _HttpConnection(asyncio.Protocol):
         self.pending: collections.deque[tuple[Request, bool]] = collections.deque()
         self.busy = False
         self.reading_paused = False
-        self.timer: asyncio.TimerHandle | None = None
+        self.deadline = _NEVER
+        self.registry = registry
         # the request being parsed
         self._url = b""
         self._headers: dict[str, str] = {}
@@ -250,6 +260,7 @@ class _HttpConnection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        self.registry.add(self)
         peer = transport.get_extra_info("peername")
         if peer:
             self.client_ip = peer[0]
@@ -262,6 +273,7 @@ class _HttpConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self._disarm()
+        self.registry.discard(self)
         if self._drain_waiter is not None and not self._drain_waiter.done():
             self._drain_waiter.set_result(None)
 
@@ -298,16 +310,15 @@ class _HttpConnection(asyncio.Protocol):
     # ---- timers
 
     def _arm(self, seconds: float) -> None:
-        self._disarm()
-        self.timer = self.loop.call_later(seconds, self._timeout)
+        # a deadline checked by the server's sweeper (once a second), not a timer handle
+        # per request: idle and header timeouts are tens of seconds, 1 s late is fine
+        self.deadline = time.monotonic() + seconds
 
     def _disarm(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
+        self.deadline = _NEVER
 
     def _timeout(self) -> None:
-        self.timer = None
+        self.deadline = _NEVER
         if self.busy:
             return
         if self._url or self._headers:
@@ -478,7 +489,35 @@ async def serve(
         kwargs["sock"] = sock
     else:
         kwargs.update(host=host, port=port, reuse_port=reuse_port or None)
-    return await loop.create_server(lambda: _HttpConnection(handler, lim, err), **kwargs)
+    registry: set[_HttpConnection] = set()
+    server = await loop.create_server(
+        lambda: _HttpConnection(handler, lim, err, registry), **kwargs
+    )
+    _SWEEPERS[id(server)] = loop.create_task(_sweep(registry, server))
+    return server
+
+
+_SWEEPERS: dict[int, asyncio.Task] = {}
+
+
+def stop_serving(server: asyncio.AbstractServer) -> None:
+    """Close ``server`` and stop its timeout sweeper."""
+    task = _SWEEPERS.pop(id(server), None)
+    if task is not None:
+        task.cancel()
+    server.close()
+
+
+async def _sweep(registry: set[_HttpConnection], server: asyncio.AbstractServer) -> None:
+    """Close connections whose idle or header deadline has passed (runs once a second)."""
+    while True:
+        await asyncio.sleep(1.0)
+        if not server.is_serving():
+            _SWEEPERS.pop(id(server), None)
+            return
+        now = time.monotonic()
+        for conn in [c for c in registry if c.deadline <= now]:
+            conn._timeout()
 
 
 async def _default_error(req: Request, resp: ResponseWriter) -> None:

@@ -1,0 +1,299 @@
+"""Gateway overhead benchmark: direct-to-mock vs through the gateway, in one run.
+
+Starts a cheap mock upstream (``distillguard mock-upstream --fixed``), a gateway in front of
+it (logging on, rate limits and verdict checks on, live detection on), and drives both with
+``h2load`` (HTTP/1.1, fixed request counts, per-request log). Reports, per scenario:
+
+- gateway CPU time per request (utime+stime from /proc of every gateway process / requests);
+- p50/p99 latency direct and through the gateway at concurrency 1 (added = difference);
+- throughput at concurrency 32 (gateway / direct);
+- streaming time-to-first-token added (mock with per-token delay; a raw-socket client).
+
+Usage: .venv/bin/python bench/bench_gateway.py [--requests N] [--workers 1 2] [--strict]
+Needs h2load (Debian package nghttp2-client). Writes bench/out/gateway.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+TICK = os.sysconf("SC_CLK_TCK")
+BODY = json.dumps(
+    {
+        "model": "mock-gpt",
+        "messages": [
+            {"role": "system", "content": "You are a helpful assistant."},
+            {"role": "user", "content": "Write a haiku about distributed systems and caches."},
+        ],
+        "max_tokens": 64,
+        "temperature": 0.2,
+    }
+).encode()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, proc: subprocess.Popen) -> None:
+    for _ in range(300):
+        if proc.poll() is not None:
+            raise SystemExit(
+                f"process exited: {proc.stderr.read().decode() if proc.stderr else ''}"
+            )
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"port {port} never opened")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / TICK
+
+
+def family(pid: int) -> list[int]:
+    """``pid`` and its child processes (the gateway's workers)."""
+    out = [pid]
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        kids = []
+    for k in kids:
+        out.extend(family(int(k)))
+    return out
+
+
+def h2load(url: str, n: int, c: int, headers: dict[str, str], tmp: Path) -> dict:
+    body = tmp / "body.json"
+    body.write_bytes(BODY)
+    log = tmp / "h2load.log"
+    if log.exists():
+        log.unlink()
+    cmd = ["h2load", "--h1", "-n", str(n), "-c", str(c), "-m", "1", "-d", str(body)]
+    cmd += ["--log-file", str(log)]
+    for k, v in headers.items():
+        cmd += ["-H", f"{k}: {v}"]
+    started = time.perf_counter()
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    wall = time.perf_counter() - started
+    lat = []
+    statuses: dict[str, int] = {}
+    for line in log.read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 3:
+            statuses[parts[1]] = statuses.get(parts[1], 0) + 1
+            lat.append(int(parts[2]) / 1000.0)  # µs -> ms
+    lat.sort()
+    rps = 0.0
+    for line in out.splitlines():
+        if line.startswith("finished in"):
+            rps = float(line.split(",")[1].split()[0])
+    return {
+        "n": len(lat),
+        "statuses": statuses,
+        "p50_ms": lat[len(lat) // 2],
+        "p99_ms": lat[int(len(lat) * 0.99)],
+        "rps": rps,
+        "wall_s": wall,
+    }
+
+
+def ttft(port: int, path: str, headers: dict[str, str], n: int) -> list[float]:
+    """Time from sending a streamed request to the first SSE data byte, per request (ms)."""
+    body = json.dumps(
+        {"model": "mock-gpt", "messages": [{"role": "user", "content": "stream"}], "stream": True}
+    ).encode()
+    head = f"POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    req = (head + f"content-length: {len(body)}\r\n\r\n").encode() + body
+    out = []
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for _ in range(n):
+            t0 = time.perf_counter()
+            s.sendall(req)
+            buf = b""
+            first = None
+            while not buf.endswith(b"0\r\n\r\n"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    raise SystemExit("connection closed mid-stream")
+                if first is None and b"data:" in buf + chunk:
+                    first = time.perf_counter()
+                buf += chunk
+            out.append((first - t0) * 1000)
+    out.sort()
+    return out
+
+
+EXTRA: list[str] = []
+
+
+def start_gateway(
+    mock_port: int, tmp: Path, workers: int, strict: bool
+) -> tuple[subprocess.Popen, int, str]:
+    from distillguard.gateway.keys import create_key
+    from distillguard.gateway.state import StateDB
+
+    state = tmp / "bench.state.sqlite"
+    with StateDB(state) as db:
+        _, secret = create_key(db, "bench-acct", actor="bench")
+    config = tmp / "gateway.toml"
+    config.write_text(
+        "[limits.key]\nrpm = 1e9\ntpm = 1e12\n[limits.account]\nrpm = 1e9\ntpm = 1e12\n"
+        "[limits.cluster]\nrpm = 1e9\ntpm = 1e12\n"
+    )
+    port = free_port()
+    cmd = [PY, "-m", "distillguard", "gateway", "--upstream", f"http://127.0.0.1:{mock_port}"]
+    cmd += ["--port", str(port), "--db", str(tmp / "bench.duckdb"), "--state", str(state)]
+    cmd += ["--config", str(config), "--workers", str(workers)]
+    if strict:
+        cmd.append("--strict")
+    cmd += EXTRA
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    wait_port(port, proc)
+    time.sleep(0.5)
+    return proc, port, secret
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--requests", type=int, default=20_000)
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--strict", action="store_true")
+    ap.add_argument("--ttft-requests", type=int, default=200)
+    ap.add_argument("--gateway-arg", action="append", default=[], help="extra gateway flag")
+    ap.add_argument("--no-ttft", action="store_true")
+    args = ap.parse_args()
+    EXTRA.extend(args.gateway_arg)
+    if shutil.which("h2load") is None:
+        raise SystemExit("h2load not found: apt-get install -y nghttp2-client")
+    tmp = Path(tempfile.mkdtemp(prefix="dg-bench-"))
+    results: dict = {"requests": args.requests, "strict": args.strict, "runs": {}}
+    mock_port = free_port()
+    mock = subprocess.Popen(
+        [PY, "-m", "distillguard", "mock-upstream", "--port", str(mock_port), "--fixed"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+    )
+    stream_port = free_port()
+    stream_mock = subprocess.Popen(
+        [PY, "-m", "distillguard", "mock-upstream", "--port", str(stream_port),
+         "--token-latency-ms", "2"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_port(mock_port, mock)
+        wait_port(stream_port, stream_mock)
+        n = args.requests
+        direct_url = f"http://127.0.0.1:{mock_port}/v1/chat/completions"
+        h2load(direct_url, 2000, 4, {}, tmp)  # warm-up
+        direct1 = h2load(direct_url, n // 4, 1, {}, tmp)
+        direct32 = h2load(direct_url, n, 32, {}, tmp)
+        results["direct"] = {"c1": direct1, "c32": direct32}
+        for workers in args.workers:
+            sub = tmp / f"w{workers}"
+            sub.mkdir()
+            gw, port, secret = start_gateway(mock_port, sub, workers, args.strict)
+            try:
+                hdr = {"authorization": f"Bearer {secret}", "content-type": "application/json"}
+                url = f"http://127.0.0.1:{port}/v1/chat/completions"
+                h2load(url, 2000, 4, hdr, tmp)  # warm-up
+                pids = family(gw.pid)
+                cpu0 = cpu_seconds(pids)
+                c1 = h2load(url, n // 4, 1, hdr, tmp)
+                cpu1 = cpu_seconds(pids)
+                c32 = h2load(url, n, 32, hdr, tmp)
+                cpu2 = cpu_seconds(pids)
+                run = {
+                    "c1": c1,
+                    "c32": c32,
+                    "cpu_us_per_req_c1": (cpu1 - cpu0) / c1["n"] * 1e6,
+                    "cpu_us_per_req_c32": (cpu2 - cpu1) / c32["n"] * 1e6,
+                    "added_p50_ms_c1": c1["p50_ms"] - direct1["p50_ms"],
+                    "added_p99_ms_c1": c1["p99_ms"] - direct1["p99_ms"],
+                    "throughput_ratio_c32": c32["rps"] / direct32["rps"],
+                    "processes": len(pids),
+                }
+            finally:
+                stop(gw)
+            results["runs"][str(workers)] = run
+            if args.no_ttft:
+                continue
+            # streaming TTFT through a gateway in front of the token-delay mock
+            (tmp / f"w{workers}s").mkdir()
+            gw, port, secret = start_gateway(
+                stream_port, tmp / f"w{workers}s", workers, args.strict
+            )
+            try:
+                hdr = {"authorization": f"Bearer {secret}"}
+                k = args.ttft_requests
+                ttft(stream_port, "/v1/chat/completions", {}, 20)
+                ttft(port, "/v1/chat/completions", hdr, 20)
+                d = ttft(stream_port, "/v1/chat/completions", {}, k)
+                g = ttft(port, "/v1/chat/completions", hdr, k)
+                run["ttft_direct_p50_ms"] = statistics.median(d)
+                run["ttft_gateway_p50_ms"] = statistics.median(g)
+                run["ttft_added_p50_ms"] = statistics.median(g) - statistics.median(d)
+            finally:
+                stop(gw)
+            results["runs"][str(workers)] = run
+    finally:
+        for p in (mock, stream_mock):
+            p.terminate()
+            p.wait(10)
+    out_dir = ROOT / "bench" / "out"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "gateway.json").write_text(json.dumps(results, indent=2))
+    d1, d32 = results["direct"]["c1"], results["direct"]["c32"]
+    print(
+        f"direct: c1 p50 {d1['p50_ms']:.3f} ms p99 {d1['p99_ms']:.3f} ms; "
+        f"c32 {d32['rps']:.0f} req/s"
+    )
+    for w, r in results["runs"].items():
+        print(
+            f"gateway workers={w}: CPU/req {r['cpu_us_per_req_c1']:.0f} µs (c1), "
+            f"{r['cpu_us_per_req_c32']:.0f} µs (c32); added p50 {r['added_p50_ms_c1']:.3f} ms, "
+            f"added p99 {r['added_p99_ms_c1']:.3f} ms (c1); c32 {r['c32']['rps']:.0f} req/s = "
+            f"{r['throughput_ratio_c32']:.0%} of direct; TTFT added p50 "
+            f"{r.get('ttft_added_p50_ms', float('nan')):.3f} ms; statuses {r['c32']['statuses']}"
+        )
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
