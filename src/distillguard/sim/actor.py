@@ -158,7 +158,7 @@ class Behaviour:
 
     def ip(self, actor: Actor, rng: Random) -> str:
         ips = actor.ips
-        return ips[0] if len(ips) == 1 or rng.random() < 0.75 else ips[rng.randrange(len(ips))]
+        return ips[0] if len(ips) == 1 or rng.random() < 0.75 else ips[int(rng.random() * len(ips))]
 
     def send(
         self,
@@ -176,7 +176,11 @@ class Behaviour:
         """Send ``call`` at ``ts_ms``; returns the attempts (failures retried) and the time
         the final answer arrived."""
         steps: list[Step] = []
-        key = actor.keys[0] if len(actor.keys) == 1 else actor.keys[rng.randrange(len(actor.keys))]
+        key = (
+            actor.keys[0]
+            if len(actor.keys) == 1
+            else actor.keys[int(rng.random() * len(actor.keys))]
+        )
         addr = ip or self.ip(actor, rng)
         for _attempt in range(4):
             status = self.status(rng)

@@ -72,16 +72,17 @@ def _tokens(text: str) -> int:
 
 
 def _prompt_tokens(call: Call) -> int:
-    total = 3
+    chars = 0
     for msg in call.messages:
         content = msg.get("content")
-        if isinstance(content, str):
-            total += _tokens(content) + 4
-        for tc in msg.get("tool_calls") or ():
-            total += _tokens(tc["function"]["arguments"]) + 8
-    if call.tools:
-        total += 70 * len(call.tools)
-    return total
+        if content.__class__ is str:
+            chars += len(content)
+        calls = msg.get("tool_calls")
+        if calls:
+            for tc in calls:
+                chars += len(tc["function"]["arguments"]) + 32
+    tools = call.tools
+    return 3 + 4 * len(call.messages) + chars // 4 + (70 * len(tools) if tools else 0)
 
 
 def _truncate(text: str, max_tokens: int | None) -> tuple[str, bool]:

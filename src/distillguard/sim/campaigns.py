@@ -122,7 +122,7 @@ class HydraAccount(ChatUser):
         return task.text
 
     def ip(self, actor: Actor, rng: Random) -> str:
-        return actor.ips[rng.randrange(len(actor.ips))]
+        return actor.ips[int(rng.random() * len(actor.ips))]
 
 
 class LowAndSlow(ChatUser):
@@ -201,7 +201,7 @@ class LogitProbe(Behaviour):
                 max_tokens=1,
                 extra=extra,
             )
-            token = _TOKENS[rng.randrange(len(_TOKENS))]
+            token = _TOKENS[int(rng.random() * len(_TOKENS))]
             steps, done = self.send(actor, world, rng, ts, call, text=token)
             yield from steps
             ts = done + int(200 + rng.random() * 1200)

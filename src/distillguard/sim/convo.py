@@ -83,7 +83,7 @@ def _value(spec: dict[str, Any], name: str, rng: Random) -> Any:
     kind = spec.get("type") if isinstance(spec, dict) else None
     enum = spec.get("enum") if isinstance(spec, dict) else None
     if isinstance(enum, list) and enum:
-        return enum[rng.randrange(len(enum))]
+        return enum[int(rng.random() * len(enum))]
     if kind in ("integer", "number"):
         return rng.randrange(1, 500)
     if kind == "boolean":

@@ -157,7 +157,7 @@ class ChatUser(Behaviour):
             tools = task.tools if turn == 0 else None
             call = call_for(actor, model, messages, habits, tools=tools)
             if tools:
-                name, args = tool_args(tools[rng.randrange(len(tools))], rng)
+                name, args = tool_args(tools[int(rng.random() * len(tools))], rng)
                 steps, ts = self.send(actor, world, rng, ts, call, tool_calls=[(name, args)])
                 yield from steps
                 if steps[-1].rendered.status != 200:
@@ -214,7 +214,7 @@ class Student(ChatUser):
         return task.text
 
     def ip(self, actor: Actor, rng: Random) -> str:
-        return actor.ips[rng.randrange(len(actor.ips))]
+        return actor.ips[int(rng.random() * len(actor.ips))]
 
 
 class AgentUser(Behaviour):
@@ -232,7 +232,7 @@ class AgentUser(Behaviour):
     def user_text(self, actor: Actor, task: Task, rng: Random) -> str:
         wraps = actor.params.get("wrap")
         if wraps:
-            return wraps[rng.randrange(len(wraps))].format(task=task.text)
+            return wraps[int(rng.random() * len(wraps))].format(task=task.text)
         return task.text
 
     def run(self, actor: Actor, world: World, start_ms: int, rng: Random) -> Iterator[Step]:
@@ -254,7 +254,9 @@ class AgentUser(Behaviour):
             call = call_for(actor, model, messages, habits, tools=tools)
             if i < n_calls - 1:
                 n_par = 1 if rng.random() < 0.8 else 2
-                calls = [tool_args(tools[rng.randrange(len(tools))], rng) for _ in range(n_par)]
+                calls = [
+                    tool_args(tools[int(rng.random() * len(tools))], rng) for _ in range(n_par)
+                ]
                 thought = respond(task, rng, style="short") if rng.random() < 0.4 else ""
                 steps, ts = self.send(actor, world, rng, ts, call, text=thought, tool_calls=calls)
             else:
@@ -308,13 +310,13 @@ class BatchPipeline(Behaviour):
             extra["logit_bias"] = {str(t): 100 for t in p["label_tokens"]}
         habits = (0.0, p.get("max_tokens", 200), "max_tokens", False)
         for _ in range(n):
-            slot = {k: v[rng.randrange(len(v))] for k, v in p["slots"].items()}
+            slot = {k: v[int(rng.random() * len(v))] for k, v in p["slots"].items()}
             slot["id"] = rng.randrange(10**6, 10**7)
             messages = [
                 {"role": "system", "content": system},
                 {"role": "user", "content": p["template"].format(**slot)},
             ]
-            label = labels[rng.randrange(len(labels))]
+            label = labels[int(rng.random() * len(labels))]
             if p.get("logprobs"):
                 answer = label
             else:
