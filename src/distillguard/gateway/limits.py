@@ -18,10 +18,19 @@ atomic across gateway processes).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
+import logging
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
-__all__ = ["BucketSpec", "MemoryLimiter", "RedisLimiter"]
+__all__ = ["BucketSpec", "MemoryLimiter", "RedisLimiter", "RedisReplyError"]
+
+log = logging.getLogger(__name__)
 
 #: (bucket name, capacity per minute, cost)
 BucketSpec = tuple[str, float, float]
@@ -167,6 +176,181 @@ return '0'
 """
 
 
+class RedisReplyError(Exception):
+    """Redis answered a command with an error reply."""
+
+
+def _resp_encode(args: Sequence[str | bytes]) -> bytes:
+    out = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        data = arg if isinstance(arg, bytes) else arg.encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(out)
+
+
+class _RespClient:
+    """A minimal pipelined Redis (RESP2) client: one connection, replies in request order.
+
+    redis-py's asyncio client costs 150-300 µs of CPU per command here; this one costs a
+    few tens (see ``docs/benchmarks.md``), which matters on a per-request path. It knows
+    just enough for this module: AUTH, SELECT, EVALSHA/EVAL. Any connection error or
+    timeout fails every waiting call and the next call reconnects.
+    """
+
+    def __init__(self, url: str, timeout: float = 2.0) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("redis", "rediss", "unix"):
+            raise ValueError(f"unsupported Redis URL scheme {parts.scheme!r}")
+        self._scheme = parts.scheme
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port or 6379
+        self._path = unquote(parts.path) if parts.scheme == "unix" else ""
+        query = parse_qs(parts.query)
+        db_text = (
+            query.get("db", ["0"])[0]
+            if parts.scheme == "unix"
+            else (parts.path.strip("/") or query.get("db", ["0"])[0])
+        )
+        self._db = int(db_text)
+        self._username = unquote(parts.username) if parts.username else None
+        self._password = unquote(parts.password) if parts.password else None
+        self._timeout = timeout
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiters: deque[asyncio.Future[Any]] = deque()
+        self._task: asyncio.Task[None] | None = None
+        self._lock: asyncio.Lock | None = None
+        self._failed_at = -1e9
+
+    def _connected(self) -> bool:
+        return (
+            self._writer is not None
+            and not self._writer.is_closing()
+            and self._loop is asyncio.get_running_loop()
+        )
+
+    async def _connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._loop is not loop:
+            self._drop(ConnectionError("event loop changed"))
+            self._lock = asyncio.Lock()
+            self._loop = loop
+        async with self._lock:
+            if self._connected():
+                return
+            if time.monotonic() - self._failed_at < 1.0:
+                # callers queued behind a failed attempt fail fast instead of each waiting
+                raise ConnectionError("Redis connection failed less than 1 s ago")
+            try:
+                await self._open(loop)
+            except BaseException:
+                self._failed_at = time.monotonic()
+                self._drop(ConnectionError("Redis connection failed"))
+                raise
+
+    async def _open(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._scheme == "unix":
+            conn = asyncio.open_unix_connection(self._path)
+        else:
+            ssl = self._scheme == "rediss" or None
+            conn = asyncio.open_connection(self._host, self._port, ssl=ssl)
+        reader, writer = await asyncio.wait_for(conn, self._timeout)
+        self._reader, self._writer = reader, writer
+        self._task = loop.create_task(self._read_replies(reader))
+        if self._password is not None:
+            auth = [self._username, self._password] if self._username else [self._password]
+            await self._send(["AUTH", *auth])
+        if self._db:
+            await self._send(["SELECT", str(self._db)])
+
+    def _drop(self, exc: BaseException) -> None:
+        waiters, self._waiters = self._waiters, deque()
+        # (the futures, writer and task may belong to a loop that is already closed)
+        for fut in waiters:
+            if not fut.done():
+                with contextlib.suppress(RuntimeError):
+                    fut.set_exception(exc)
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                self._writer.close()
+        if self._task is not None and self._task is not _current_task():
+            with contextlib.suppress(RuntimeError):
+                self._task.cancel()
+        self._reader = self._writer = self._task = None
+
+    async def _read_reply(self, reader: asyncio.StreamReader) -> Any:
+        line = await reader.readuntil(b"\r\n")
+        kind, rest = line[:1], line[1:-2]
+        if kind == b"+":
+            return rest
+        if kind == b"-":
+            return RedisReplyError(rest.decode(errors="replace"))
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            return (await reader.readexactly(n + 2))[:-2]
+        if kind == b"*":
+            n = int(rest)
+            if n < 0:
+                return None
+            return [await self._read_reply(reader) for _ in range(n)]
+        raise ConnectionError(f"unexpected Redis reply {line[:40]!r}")
+
+    async def _read_replies(self, reader: asyncio.StreamReader) -> None:
+        try:
+            while True:
+                reply = await self._read_reply(reader)
+                if not self._waiters:
+                    raise ConnectionError("Redis sent a reply nobody asked for")
+                fut = self._waiters.popleft()
+                if not fut.done():
+                    fut.set_result(reply)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # EOF, reset, protocol error: fail everyone waiting
+            if self._reader is reader:
+                self._drop(ConnectionError(f"Redis connection lost: {exc!r}"))
+
+    async def _send(self, args: Sequence[str | bytes]) -> Any:
+        if self._writer is None or self._loop is None:
+            raise ConnectionError("Redis connection lost")
+        fut = self._loop.create_future()
+        self._waiters.append(fut)
+        self._writer.write(_resp_encode(args))
+        timer = self._loop.call_later(self._timeout, self._expire, fut)
+        try:
+            reply = await fut
+        finally:
+            timer.cancel()
+        if isinstance(reply, RedisReplyError):
+            raise reply
+        return reply
+
+    def _expire(self, fut: asyncio.Future[Any]) -> None:
+        if not fut.done():
+            # replies are matched by order, so a lost one poisons the connection: reset it
+            self._drop(TimeoutError(f"Redis did not answer within {self._timeout} s"))
+
+    async def call(self, *args: str | bytes) -> Any:
+        if not self._connected():
+            await self._connect()
+        return await self._send(args)
+
+    async def close(self) -> None:
+        self._drop(ConnectionError("client closed"))
+
+
+def _current_task() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:
+        return None
+
+
 class RedisLimiter:
     """The same buckets in Redis, shared by every gateway process using ``url``.
 
@@ -183,10 +367,8 @@ class RedisLimiter:
         prefix: str = "dg:rl:",
         clock: Callable[[], float] = time.time,
     ) -> None:
-        import redis.asyncio as aioredis
-
-        self._client = aioredis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
-        self._script = self._client.register_script(_LUA)
+        self._client = _RespClient(url)
+        self._sha = hashlib.sha1(_LUA.encode()).hexdigest()
         self._prefix = prefix
         self._clock = clock
         self._owed: dict[str, list[float]] = {}  # bucket -> [capacity, cost]
@@ -203,7 +385,12 @@ class RedisLimiter:
             args.append(repr(float(capacity)))
             args.append(repr(float(cost)))
         try:
-            out = await self._script(keys=keys, args=args)
+            try:
+                out = await self._client.call("EVALSHA", self._sha, str(len(keys)), *keys, *args)
+            except RedisReplyError as exc:
+                if not str(exc).startswith("NOSCRIPT"):
+                    raise
+                out = await self._client.call("EVAL", _LUA, str(len(keys)), *keys, *args)
         except BaseException:
             for name, (capacity, cost) in owed.items():  # not applied: keep owing
                 self._owe(name, capacity, cost)
@@ -243,5 +430,9 @@ class RedisLimiter:
     async def close(self) -> None:
         try:
             await self.flush()
+        except Exception as exc:  # closing must not fail because Redis is gone
+            log.warning(
+                "could not send %d rate-limit adjustments to Redis: %s", len(self._owed), exc
+            )
         finally:
-            await self._client.aclose()
+            await self._client.close()

@@ -205,3 +205,72 @@ def test_prune_forgets_only_idle_full_buckets() -> None:
     assert lim.prune(300) == 1
     assert lim.level("idle") is None and lim.level("busy") is not None
     assert lim.level("debt") == pytest.approx(-440.0)  # still owed: kept
+
+
+def test_redis_url_database_is_used_and_an_unreachable_redis_fails_open(
+    tmp_path: Path, redis_server: str
+) -> None:
+    import redis
+
+    state = tmp_path / "s.sqlite"
+    _, secret = _principal(state, "acct-db")
+    settings = _settings(key=Limit(rpm=2))
+
+    async def go(url: str) -> list[bool]:
+        policy = Policy(settings, state_path=state, redis_url=url, clock=Clock(1e9))
+        policy.reload(force=True)
+        p = policy.authenticate(secret)
+        assert p is not None
+        out = []
+        for _ in range(3):
+            d = await policy.admit(p, model=None, est_tokens=0)
+            out.append(d.allowed)
+            if d.allowed:
+                await policy.settle(p, used_tokens=0)
+        await policy.close()
+        return out
+
+    assert asyncio.run(go(redis_server.rsplit("/", 1)[0] + "/3")) == [True, True, False]
+    client = redis.Redis.from_url(redis_server.rsplit("/", 1)[0] + "/3")
+    try:
+        assert any(k.startswith(b"dg:rl:k:") for k in client.keys("*"))
+    finally:
+        client.close()
+    # nothing listens on this port: the policy falls back to its own buckets, same limits
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+    assert asyncio.run(go(dead)) == [True, True, False]
+
+
+def test_redis_connection_lost_between_calls_reconnects(tmp_path: Path, redis_server: str) -> None:
+    import redis
+
+    state = tmp_path / "s.sqlite"
+    _, secret = _principal(state, "acct-rc")
+    settings = _settings(key=Limit(rpm=2))
+
+    async def go() -> bool:
+        policy = Policy(settings, state_path=state, redis_url=redis_server, clock=Clock(1e9))
+        policy.reload(force=True)
+        p = policy.authenticate(secret)
+        assert p is not None
+        for _ in range(2):
+            assert (await policy.admit(p, model=None, est_tokens=0)).allowed
+        admin = redis.Redis.from_url(redis_server)
+        try:
+            assert admin.client_kill_filter(_type="normal", skipme=True) >= 1
+        finally:
+            admin.close()
+        client = policy._redis._client  # type: ignore[union-attr]
+        for _ in range(200):  # bounded wait for the reader to see the closed socket
+            if client._writer is None:
+                break
+            await asyncio.sleep(0.01)
+        third = (await policy.admit(p, model=None, est_tokens=0)).allowed
+        await policy.close()
+        return third
+
+    assert asyncio.run(go()) is False  # the shared bucket in Redis, not a fresh local one
