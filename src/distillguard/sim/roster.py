@@ -309,6 +309,16 @@ class _Builder:
         self.actors.append(actor)
         return actor
 
+    def signup(self, lo_days: float, hi_days: float, new_share: float = 0.06) -> int:
+        """A sign-up time: usually ``lo_days``–``hi_days`` before the start, but a share of
+        accounts sign up during the scenario (real services gain users every day)."""
+        if self.rng.random() < new_share:
+            world = self.world
+            return world.start_ms + int(
+                self.rng.random() * (world.end_ms - world.start_ms - HOUR_MS)
+            )
+        return self.before_start(lo_days, hi_days)
+
     def adoption(self, mean_days: float, share: tuple[float, float]) -> dict[str, Any]:
         """When a legit account starts using the new model, and how much."""
         r = self.rng
@@ -358,7 +368,7 @@ def _individuals(b: _Builder) -> None:
             b.add(
                 behaviour,
                 persona=persona,
-                created_ms=b.before_start(1, 700),
+                created_ms=b.signup(1, 700),
                 tier="free" if r.random() < 0.7 else "startup",
                 verified=r.random() < 0.2,
                 payment=b.pay("ind", len(b.actors)) if r.random() < 0.6 else None,
@@ -389,7 +399,7 @@ def _coders(b: _Builder) -> None:
             ips, tier, email, org, verified = (home,), "startup", None, None, r.random() < 0.3
         b.add(
             AgentUser(),
-            created_ms=b.before_start(5, 500),
+            created_ms=b.signup(5, 500, 0.04),
             org_id=org,
             tier=tier,
             verified=verified,
@@ -418,7 +428,13 @@ def _students(b: _Builder) -> None:
         uni = f"{r.choice(_COMPANY_WORDS)}{r.choice(('', '-state', 'tech'))}.edu"
         subnet = campus_subnet(r)
         campus = tuple(subnet_ip(r, subnet) for _ in range(4))
-        burst = b.before_start(8, 40)
+        # The second cohort's course starts during the scenario: its sign-up burst is then.
+        burst = (
+            b.before_start(8, 40)
+            if c % 2 == 0
+            else b.world.start_ms
+            + int((min(1, b.world.days - 1) * 24 + 8 - tz) % (24 * b.world.days) * HOUR_MS)
+        )
         org = b.org("uni", c)
         client = Client("OpenAI/Python 1.59.7", "openai", r.choice(("linux", "darwin", "win")))
         deadlines = tuple(d for d in range(b.world.days) if (d + c) % 4 == 2)
@@ -537,7 +553,7 @@ def _reseller(b: _Builder) -> dict[str, Any]:
         b.add(
             ChatUser(),
             persona="reseller-customer",
-            created_ms=b.before_start(2, 400),
+            created_ms=b.signup(2, 400, 0.08),
             tier=r.choice(("free", "startup", "startup")),
             payment=b.pay("resold", len(b.actors)),
             signup_ip=egress[r.randrange(len(egress))],
