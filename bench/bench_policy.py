@@ -5,13 +5,13 @@
 Prints the CPU cost per call of ``Policy.authenticate``, the in-memory ``Policy.admit`` +
 ``settle``, the Redis-backed ``admit`` (a real ``redis-server`` on loopback, when installed)
 and ``Signer.sign``, next to a baseline (one SHA-256 of a key plus one dict lookup) measured
-in the same run, so the ratios are comparable across machines.
+in the same run, so the ratios are comparable across machines. Event loops are uvloop, as
+in the gateway.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import hashlib
 import shutil
 import socket
@@ -26,6 +26,13 @@ from distillguard.gateway.keys import hash_secret, new_key_id, new_secret
 from distillguard.gateway.policy import Policy
 from distillguard.gateway.state import KeyRow, StateDB, now_ts
 from distillguard.provenance import Signer
+
+
+def _run(coro) -> None:
+    """Run on uvloop, as the gateway does."""
+    import uvloop
+
+    uvloop.run(coro)
 
 
 def _per_call(fn, n: int) -> float:
@@ -101,10 +108,8 @@ def main() -> int:
     results: dict[str, float] = {}
     results["baseline sha256 + dict lookup"] = _per_call(baseline, n)
     results["authenticate"] = _per_call(auth, n)
-    results["2 empty awaits (loop overhead)"] = _per_call(lambda m: asyncio.run(empty_loop(m)), n)
-    results["admit + settle, in memory"] = _per_call(
-        lambda m: asyncio.run(admit_loop(policy, m)), n
-    )
+    results["2 empty awaits (loop overhead)"] = _per_call(lambda m: _run(empty_loop(m)), n)
+    results["admit + settle, in memory"] = _per_call(lambda m: _run(admit_loop(policy, m)), n)
 
     redis_bin = shutil.which("redis-server")
     if redis_bin and not args.no_redis:
@@ -122,7 +127,7 @@ def main() -> int:
             m = max(n // 40, 1000)
             t0 = time.perf_counter()
             c0 = time.process_time()
-            asyncio.run(admit_loop(rp, m))
+            _run(admit_loop(rp, m))
             results["admit + settle, Redis (client CPU)"] = (time.process_time() - c0) / m * 1e6
             results["admit + settle, Redis (wall, sequential)"] = (
                 (time.perf_counter() - t0) / m * 1e6
