@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from distillguard._types import Verdict
+from distillguard.errors import ConfigError
 from distillguard.exchange import parse_exchange
 from distillguard.gateway.config import GatewaySettings
 from distillguard.gateway.logsink import LogSink
@@ -32,7 +33,15 @@ from distillguard.gateway.proxy import Gateway
 from distillguard.gateway.server import ServerLimits, serve, stop_serving
 from distillguard.gateway.upstream import UpstreamPool
 
-__all__ = ["GatewayApp", "LiveFeed", "default_log_dir", "default_state_path"]
+__all__ = [
+    "DetectorProcess",
+    "GatewayApp",
+    "LiveFeed",
+    "SegmentTail",
+    "default_log_dir",
+    "default_state_path",
+    "run_detector_process",
+]
 
 log = logging.getLogger("distillguard.gateway")
 
@@ -188,6 +197,177 @@ class LiveFeed:
             log.exception("applying a live verdict failed")
 
 
+class SegmentTail:
+    """Reads new complete lines from every worker's log segments, wherever they now are.
+
+    A segment moves ``seg-wW-N.jsonl.open`` -> ``seg-wW-N.jsonl`` -> ``ingested/...``;
+    it is tracked by its stem and a byte offset, so renames never cause a re-read. Segments
+    already ingested when the tail starts are history and skipped.
+    """
+
+    def __init__(self, log_dir: Path, history: set[str] | None = None) -> None:
+        self.log_dir = Path(log_dir)
+        self.offsets: dict[str, int] = {}
+        self.done: set[str] = set(history) if history is not None else self.history(log_dir)
+
+    @staticmethod
+    def history(log_dir: Path) -> set[str]:
+        """Stems of the segments already ingested (what a fresh tail skips)."""
+        ingested = Path(log_dir) / "ingested"
+        if not ingested.is_dir():
+            return set()
+        return {p.name.split(".")[0] for p in ingested.glob("seg-*")}
+
+    def poll(self) -> list[bytes]:
+        """Every complete line written since the last poll."""
+        out: list[bytes] = []
+        paths = sorted(self.log_dir.glob("seg-*")) + sorted(
+            (self.log_dir / "ingested").glob("seg-*")
+        )
+        for path in paths:
+            stem = path.name.split(".")[0]
+            if stem in self.done:
+                continue
+            offset = self.offsets.get(stem, 0)
+            try:
+                with path.open("rb") as fh:
+                    fh.seek(offset)
+                    data = fh.read()
+            except FileNotFoundError:  # renamed between listing and opening: next poll
+                continue
+            end = data.rfind(b"\n") + 1
+            if end:
+                out.extend(line for line in data[:end].split(b"\n") if line)
+                self.offsets[stem] = offset + end
+            if path.parent.name == "ingested" and end == len(data):
+                self.done.add(stem)  # rotated, ingested and fully read: never grows again
+                self.offsets.pop(stem, None)
+        return out
+
+
+def run_detector_process(
+    log_dir: str,
+    state_path: str,
+    parent_pid: int,
+    status_path: str,
+    history: list[str] | None = None,
+    poll: float = 0.1,
+) -> None:
+    """The live detector's own process: tail the log, detect, publish verdicts.
+
+    Verdict changes are written to the control-plane state file (``source = "live"``),
+    which every gateway worker reloads at least once a second, so a flagged account is
+    refused within about a second, by every worker, without touching the hot path's GIL.
+    Exits when the gateway that started it is gone.
+    """
+    import os
+    import time
+
+    from distillguard.detect import LiveDetector
+    from distillguard.gateway.state import StateDB, VerdictRow, now_ts
+
+    detector = LiveDetector()
+    state = Path(state_path)
+    with StateDB(state) as db:
+        for account in db.accounts().values():
+            detector.observe_account(account)
+    tail = SegmentTail(Path(log_dir), set(history) if history is not None else None)
+    observed = changes = 0
+    last_status = 0.0
+    while os.getppid() == parent_pid:
+        lines = tail.poll()
+        batch = []
+        for line in lines:
+            try:
+                batch.append(parse_exchange(orjson.loads(line)))
+            except Exception:
+                log.exception("live detector: unreadable log record")
+        batch.sort(key=lambda ex: ex.ts)  # workers' segments interleave: restore time order
+        rows = []
+        for exchange in batch:
+            try:
+                found = detector.observe(exchange)
+            except Exception:
+                log.exception("live detector failed on one exchange")
+                continue
+            observed += 1
+            for c in found:
+                verdict = (
+                    c.verdict if isinstance(c.verdict, Verdict) else Verdict.parse(str(c.verdict))
+                )
+                rows.append(
+                    VerdictRow(
+                        c.account_id,
+                        verdict,
+                        float(c.score),
+                        c.cluster_id,
+                        list(c.reasons),
+                        "live",
+                        now_ts(),
+                    )
+                )
+        if rows:
+            changes += len(rows)
+            with StateDB(state) as db:
+                db.set_verdicts(rows)
+        now = time.monotonic()
+        if lines or rows or now - last_status > 5:
+            last_status = now
+            tmp = Path(status_path + ".tmp")
+            tmp.write_bytes(orjson.dumps({"observed": observed, "verdict_changes": changes}))
+            tmp.replace(status_path)
+        if not lines:
+            time.sleep(poll)
+
+
+class DetectorProcess:
+    """Starts and stops :func:`run_detector_process` beside the gateway (worker 0)."""
+
+    def __init__(self, log_dir: Path, state_path: Path) -> None:
+        self.log_dir = log_dir
+        self.state_path = state_path
+        self.status_path = log_dir / "detector.status.json"
+        self._proc: Any = None
+
+    def start(self) -> None:
+        import multiprocessing
+        import os
+
+        ctx = multiprocessing.get_context("spawn")
+        # what was ingested before this start is history; anything later is read, even if
+        # it is ingested before the child process is up
+        history = sorted(SegmentTail.history(self.log_dir))
+        self._proc = ctx.Process(
+            target=run_detector_process,
+            args=(
+                str(self.log_dir),
+                str(self.state_path),
+                os.getpid(),
+                str(self.status_path),
+                history,
+            ),
+            name="distillguard-live-detector",
+            daemon=True,
+        )
+        self._proc.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.is_alive()
+
+    def status(self) -> dict[str, Any]:
+        try:
+            return dict(orjson.loads(self.status_path.read_bytes()))
+        except (OSError, orjson.JSONDecodeError):
+            return {}
+
+    def close(self) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.join(5)
+            self._proc = None
+
+
 class _StoreIngest:
     """Loads rotated log segments into the DuckDB store; lives on the ingester thread."""
 
@@ -217,7 +397,7 @@ class GatewayApp:
         *,
         worker: int = 0,
         workers: int = 1,
-        live_detection: bool = True,
+        live_detection: bool | str = True,
         detector: Any = None,
         segment_seconds: float = 30.0,
         segment_bytes: int = 64 * 1024 * 1024,
@@ -240,9 +420,17 @@ class GatewayApp:
             if ingest and settings.db_path is not None and worker == 0
             else None
         )
+        # live detection: "thread" (in-process, applies through Policy.apply_verdict),
+        # "process" (own process tailing every worker's log, publishes to the state file)
+        mode = "thread" if live_detection is True else (live_detection or "off")
+        if mode not in ("thread", "process", "off"):
+            raise ConfigError(f"live detection must be thread, process or off, not {mode!r}")
         self.live: LiveFeed | None = None
-        if live_detection and worker == 0:
+        self.detector_process: DetectorProcess | None = None
+        if mode == "thread" and worker == 0:
             self.live = LiveFeed(self.policy, self.metrics, detector)
+        elif mode == "process" and worker == 0:
+            self.detector_process = DetectorProcess(self.log_dir, self.state_path)
         self.sink = LogSink(
             self.log_dir,
             worker=worker,
@@ -297,6 +485,8 @@ class GatewayApp:
         self.sink.start()
         if self.live is not None:
             self.live.start(asyncio.get_running_loop(), self.state_path)
+        if self.detector_process is not None:
+            self.detector_process.start()
         self.server = await serve(
             self.gateway.handle,
             self.settings.host,
@@ -320,6 +510,8 @@ class GatewayApp:
             self._ingest.close()
         if self.live is not None:
             await asyncio.to_thread(self.live.close)
+        if self.detector_process is not None:
+            await asyncio.to_thread(self.detector_process.close)
         await self.policy.close()
 
     async def serve_forever(self, stop: asyncio.Event) -> None:

@@ -3,7 +3,8 @@
 ``distillguard gateway`` runs one process, or with ``--workers N`` a small supervisor that
 forks N worker processes listening on the same port with ``SO_REUSEPORT`` (the kernel
 spreads connections across them) and restarts a worker that dies. Each worker has its own
-log segment files; worker 0 is the store's single writer and runs the live detector. With
+log segment files; worker 0 is the store's single writer and starts the live detector
+(by default in its own process, tailing every worker's segments). With
 more than one worker, rate limits are shared only through Redis (``--redis``); without it
 each worker enforces its own buckets.
 """
@@ -81,7 +82,17 @@ def configure_gateway(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--max-body-bytes", type=int, help="largest request body accepted")
     parser.add_argument(
-        "--no-live-detection", action="store_true", help="do not run the live detector"
+        "--live-detection",
+        choices=("process", "thread", "off"),
+        default="process",
+        help="run the live detector in its own process (default), a thread, or not at all",
+    )
+    parser.add_argument(
+        "--no-live-detection",
+        dest="live_detection",
+        action="store_const",
+        const="off",
+        help="same as --live-detection off",
     )
     parser.add_argument(
         "--segment-seconds", type=float, default=30.0, help="rotate log segments this often"
@@ -117,7 +128,7 @@ def _worker_main(
         settings,
         worker=worker,
         workers=args.workers,
-        live_detection=not args.no_live_detection,
+        live_detection=args.live_detection,
         segment_seconds=args.segment_seconds,
     )
     stop = asyncio.Event()

@@ -75,6 +75,7 @@ def start_gateway(
     *,
     accounts: tuple[str, ...] = ("acct-1", "acct-2"),
     detector: Any = None,
+    live_detection: Any = None,
     **overrides: Any,
 ) -> RunningGateway:
     """Create keys for ``accounts`` and start a gateway in a thread."""
@@ -93,9 +94,8 @@ def start_gateway(
         log_dir=tmp / "log",
         **overrides,
     )
-    app = GatewayApp(
-        settings, live_detection=detector is not None, detector=detector, segment_seconds=0.5
-    )
+    mode = (detector is not None) if live_detection is None else live_detection
+    app = GatewayApp(settings, live_detection=mode, detector=detector, segment_seconds=0.5)
     import uvloop
 
     loop = uvloop.new_event_loop()

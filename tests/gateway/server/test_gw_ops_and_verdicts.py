@@ -148,6 +148,34 @@ def test_real_live_detector_is_fed(mock_upstream: Any, gw_factory: Any, http: An
     assert "acct-1" in det.engine.accounts
 
 
+def test_live_detector_process_tails_the_log(
+    mock_upstream: Any, gw_factory: Any, http: Any
+) -> None:
+    gw = gw_factory(mock_upstream.url, live_detection="process")
+    for i in range(4):
+        assert http(gw.url + CHAT, "POST", _chat(f"process detector {i}"), _auth(gw))[0] == 200
+    proc = gw.app.detector_process
+    observed = _poll(lambda: proc.status().get("observed"), 4, tries=300)
+    assert observed == 4, proc.status()
+    assert proc.alive
+
+
+def test_segment_tail_follows_renames(tmp_path: Any) -> None:
+    from distillguard.gateway.app import SegmentTail
+
+    (tmp_path / "ingested").mkdir()
+    (tmp_path / "ingested" / "seg-w0-0000000001.jsonl").write_bytes(b"old\n")  # history
+    tail = SegmentTail(tmp_path)
+    seg = tmp_path / "seg-w0-0000000002.jsonl.open"
+    seg.write_bytes(b"a\nb\npart")
+    assert tail.poll() == [b"a", b"b"]
+    seg.write_bytes(b"a\nb\npartial\n")
+    done = tmp_path / "ingested" / "seg-w0-0000000002.jsonl"
+    seg.rename(done)
+    assert tail.poll() == [b"partial"]
+    assert tail.poll() == []
+
+
 def test_signed_responses_verify(
     mock_upstream: Any, gw_factory: Any, http: Any, tmp_path: Any
 ) -> None:
