@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 
 from distillguard._types import Verdict
-from distillguard.errors import ConfigError
+from distillguard.errors import ConfigError, InputError, RecordError
+from distillguard.exchange import Account, parse_account
 from distillguard.gateway.keys import create_key
 from distillguard.gateway.state import StateDB, default_state_path
 
@@ -80,6 +81,25 @@ def _actor(value: str | None) -> str:
 # ---------------------------------------------------------------------- keys
 
 
+def _read_accounts(path: Path) -> list[Account]:
+    """Every record of a spec accounts file; the first bad line stops the import."""
+    out: list[Account] = []
+    try:
+        with Path(path).open("rb") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    out.append(parse_account(json.loads(line)))
+                except ValueError:
+                    raise InputError(f"{path}:{lineno}: not valid JSON") from None
+                except RecordError as exc:
+                    raise InputError(f"{path}:{lineno}: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return out
+
+
 def configure_keys(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
@@ -101,6 +121,13 @@ def configure_keys(parser: argparse.ArgumentParser) -> None:
     lst.add_argument("--account", default=None, help="only this account's keys")
     lst.add_argument("--active", action="store_true", help="leave revoked keys out")
     lst.add_argument("--json", action="store_true", help="JSON Lines output")
+
+    accounts = sub.add_parser(
+        "import-accounts", help="load an accounts file (spec JSON Lines) into the state"
+    )
+    add_state_arguments(accounts)
+    accounts.add_argument("path", type=Path, metavar="ACCOUNTS.jsonl")
+    accounts.add_argument("--actor", default=None, help="who is acting (audit log)")
 
     revoke = sub.add_parser("revoke", help="revoke a key (takes effect within a second)")
     add_state_arguments(revoke)
@@ -145,6 +172,10 @@ def run_keys(args: argparse.Namespace) -> int:
                     f"{r.key_id:<22} {r.account_id:<24} {r.created_at:<26} "
                     f"{r.revoked_at or '-':<26} {r.name or ''}\n"
                 )
+            return 0
+        if args.action == "import-accounts":
+            count = db.upsert_accounts(_read_accounts(args.path), actor=_actor(args.actor))
+            out.write(f"imported {count} accounts into {path}\n")
             return 0
         row = db.revoke_key(args.key_id, actor=_actor(args.actor), reason=args.reason)
         out.write(f"revoked {row.key_id} (account {row.account_id}) at {row.revoked_at}\n")

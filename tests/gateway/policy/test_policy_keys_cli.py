@@ -112,3 +112,25 @@ def test_override_cli_sets_clears_and_audits(
     ]
     assert audit[1].detail["reason"] == "ticket 42" and audit[1].detail["verdict"] == "block"
     assert audit[0].detail["reason"] == "resolved" and audit[0].ts >= audit[1].ts
+
+
+def test_import_accounts_sets_tiers_and_reports_bad_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "s.sqlite"
+    good = tmp_path / "accounts.jsonl"
+    good.write_text(
+        '{"account_id": "u1", "tier": "education", "org_id": "uni"}\n\n'
+        '{"account_id": "u2", "verified": true, "created_at": "2026-01-02T03:04:05Z"}\n'
+    )
+    assert main(["keys", "import-accounts", str(good), "--state", str(state)]) == 0
+    assert "imported 2 accounts" in capsys.readouterr().out
+    with StateDB(state) as db:
+        accounts = db.accounts()
+    assert accounts["u1"].tier == "education" and accounts["u2"].verified is True
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"account_id": "u3"}\n{"tier": "free"}\n')
+    assert main(["keys", "import-accounts", str(bad), "--state", str(state)]) == 1
+    assert "bad.jsonl:2:" in capsys.readouterr().err
+    with StateDB(state) as db:
+        assert "u3" not in db.accounts()  # all or nothing
