@@ -85,7 +85,10 @@ def parsed(blocks: Iterable[Block], workers: int) -> Iterator[Parsed]:
             yield parse_exchange_block(block)
         return
     ctx = multiprocessing.get_context("forkserver")
-    with ctx_preload(ctx), ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+    with contextlib.suppress(AttributeError, ValueError):
+        ctx.set_forkserver_preload([__name__])  # workers start with the parser imported
+    pool = ProcessPoolExecutor(workers, mp_context=ctx)
+    try:
         window: deque[Future[Parsed]] = deque()
         limit = workers * 2
         for block in blocks:
@@ -94,11 +97,6 @@ def parsed(blocks: Iterable[Block], workers: int) -> Iterator[Parsed]:
                 yield window.popleft().result()
         while window:
             yield window.popleft().result()
-
-
-@contextlib.contextmanager
-def ctx_preload(ctx: multiprocessing.context.BaseContext) -> Iterator[None]:
-    """Have the fork server import the parser once, so workers start warm."""
-    with contextlib.suppress(AttributeError, ValueError):
-        ctx.set_forkserver_preload([__name__])  # type: ignore[attr-defined]
-    yield
+    finally:
+        # On an error or interrupt, drop the blocks not started yet instead of parsing them.
+        pool.shutdown(wait=True, cancel_futures=True)
