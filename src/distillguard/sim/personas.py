@@ -127,7 +127,8 @@ class ChatUser(Behaviour):
             return rewrite_prompt(respond(task, rng), rng)
         return task.text
 
-    def task(self, actor: Actor, world: World, rng: Random) -> Task:
+    def task(self, actor: Actor, world: World, rng: Random, start_ms: int) -> Task:
+        """What the session is about."""
         caps = actor.params.get("caps") or _CHAT_CAPS
         return world.pool.task(pick(rng, caps), rng)
 
@@ -141,7 +142,7 @@ class ChatUser(Behaviour):
         system = p.get("system")
         if system:
             messages.append({"role": "system", "content": system})
-        task = self.task(actor, world, rng)
+        task = self.task(actor, world, rng, start_ms)
         messages.extend(task.history)
         ts = start_ms
         style = "plain"
@@ -198,10 +199,11 @@ class Student(ChatUser):
             lam *= 3.0
         return [self.local_time(actor, world, day, rng) for _ in range(poisson(rng, lam))]
 
-    def task(self, actor: Actor, world: World, rng: Random) -> Task:
-        week = actor.params["cohort"]
+    def task(self, actor: Actor, world: World, rng: Random, start_ms: int) -> Task:
+        # The whole cohort works on the same problem set, which changes every week.
+        week = (start_ms - world.start_ms) // (7 * DAY_MS)
         k = rng.randrange(actor.params.get("problems", 12))
-        return world.pool.task("math", Random(derive_seed(week, k)))
+        return world.pool.task("math", Random(derive_seed(actor.params["cohort"], week, k)))
 
     def first_text(self, actor: Actor, world: World, task: Task, rng: Random) -> str:
         x = rng.random()
