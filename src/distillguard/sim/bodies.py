@@ -17,6 +17,8 @@ from typing import Any
 
 import orjson
 
+from distillguard.sim.text import trace
+
 __all__ = ["Call", "Rendered", "render"]
 
 _SNAPSHOT = {
@@ -26,6 +28,7 @@ _SNAPSHOT = {
 }
 # (time to first token ms, ms per output token) per model.
 _SPEED = {"dg-chat-2": (420.0, 18.0), "dg-chat-2-mini": (260.0, 8.0), "dg-chat-3": (650.0, 24.0)}
+_EFFORT = {"low": (100, 800), "medium": (600, 3000), "high": (2000, 9000)}
 _VOCAB = (
     "the", " of", " and", " to", " a", " in", " is", " that", "ing", " for", " it", " was",
     " on", " with", " as", " be", " at", " by", " this", " Yes", " No", " The", " answer",
@@ -234,9 +237,20 @@ def render(
         completion_tokens += 12 + len(str(args)) // 4
     prompt_tokens = _prompt_tokens(call)
     created = ts_ms // 1000
+    extra = call.extra
+    thinking = None
+    reasoning_tokens = 0
+    if extra:
+        if endpoint == "messages" and extra.get("thinking"):
+            thinking = trace(rng)
+            completion_tokens += _tokens(thinking)
+        elif endpoint == "chat.completions" and extra.get("reasoning_effort"):
+            lo, hi = _EFFORT.get(extra["reasoning_effort"], (200, 1000))
+            reasoning_tokens = lo + int(rng.random() * (hi - lo))
+            completion_tokens += reasoning_tokens
     if endpoint == "messages":
         response = _messages_response(
-            call, rng, text, calls_out, cut, prompt_tokens, completion_tokens
+            call, rng, text, calls_out, cut, prompt_tokens, completion_tokens, thinking
         )
     elif endpoint == "completions":
         response = _completions_response(call, rng, text, cut, prompt_tokens, created)
@@ -245,6 +259,8 @@ def render(
         response = _chat_response(
             call, rng, text, calls_out, cut, prompt_tokens, completion_tokens, created
         )
+        if reasoning_tokens:
+            response["usage"]["completion_tokens_details"] = {"reasoning_tokens": reasoning_tokens}
     ttft, per_token = _SPEED.get(call.model, (400.0, 16.0))
     latency = (ttft * (0.6 + rng.random()) + completion_tokens * per_token) * (
         0.85 + 0.3 * rng.random()
@@ -277,8 +293,11 @@ def _messages_request(call: Call) -> dict[str, Any]:
     req["messages"] = messages
     if call.tools:
         req["tools"] = _anthropic_tools(call.tools)
-    if call.temperature is not None:
+    thinking = call.extra.get("thinking")
+    if call.temperature is not None and not thinking:
         req["temperature"] = min(call.temperature, 1.0)
+    if thinking:
+        req["max_tokens"] = max(req["max_tokens"], thinking["budget_tokens"] + 1024)
     if call.stream:
         req["stream"] = True
     for key in ("thinking", "top_p", "stop_sequences"):
@@ -351,8 +370,11 @@ def _messages_response(
     cut: bool,
     prompt_tokens: int,
     completion_tokens: int,
+    thinking: str | None = None,
 ) -> dict[str, Any]:
     content: list[dict[str, Any]] = []
+    if thinking:
+        content.append({"type": "thinking", "thinking": thinking, "signature": _rid(rng, 48)})
     if text:
         content.append({"type": "text", "text": text})
     for cid, name, args in calls:

@@ -17,7 +17,7 @@ from distillguard.sim._seeds import derive_seed
 from distillguard.sim.actor import DIURNAL_EVENING, DIURNAL_FLAT, Actor, Behaviour, Step, poisson
 from distillguard.sim.bodies import Call
 from distillguard.sim.network import residential_ip
-from distillguard.sim.personas import AgentUser, ChatUser, call_for, pick
+from distillguard.sim.personas import AgentUser, ChatUser, call_for, pick, reasoning
 from distillguard.sim.phrasing import cot_wrap, grader_prompt, rewrite_prompt
 from distillguard.sim.text import Task, respond
 from distillguard.sim.world import HOUR_MS, World
@@ -81,7 +81,8 @@ class ReasoningHarvest(Behaviour):
             if p.get("system"):
                 messages.append({"role": "system", "content": p["system"]})
             messages.append({"role": "user", "content": text})
-            call = call_for(actor, model, messages, habits)
+            extra = reasoning(actor.endpoint, rng, p.get("reasoning", 0.5), "high")
+            call = call_for(actor, model, messages, habits, extra=extra)
             steps, ts = self.send(actor, world, rng, ts, call, text=respond(task, rng, style=style))
             yield from steps
             ts += int(1500 + rng.random() * 4000)

@@ -80,6 +80,19 @@ def sampling(actor: Actor, rng: Random) -> tuple[float | None, int | None, str, 
     return temperature, max_tokens, field, stream
 
 
+def reasoning(endpoint: str, rng: Random, share: float, effort: str | None = None) -> dict:
+    """Extended-thinking or reasoning-effort parameters, for a ``share`` of requests."""
+    if rng.random() >= share:
+        return {}
+    if endpoint == "messages":
+        return {
+            "thinking": {"type": "enabled", "budget_tokens": rng.choice((2048, 4096, 8192, 16000))}
+        }
+    if endpoint == "chat.completions":
+        return {"reasoning_effort": effort or rng.choice(("low", "medium", "high"))}
+    return {}
+
+
 def call_for(
     actor: Actor,
     model: str,
@@ -252,8 +265,9 @@ class AgentUser(Behaviour):
             {"role": "user", "content": self.user_text(actor, task, rng)},
         ]
         ts = start_ms
+        extra = reasoning(actor.endpoint, rng, p.get("reasoning", 0.2))
         for i in range(n_calls):
-            call = call_for(actor, model, messages, habits, tools=tools)
+            call = call_for(actor, model, messages, habits, tools=tools, extra=extra)
             if i < n_calls - 1:
                 n_par = 1 if rng.random() < 0.8 else 2
                 calls = [
@@ -369,6 +383,7 @@ class EvalRunner(Behaviour):
         first = rng.randrange(0, n_items)
         count = min(n_items, round(p.get("run_size", 200) * (0.5 + rng.random())))
         habits = (0.0, rng.choice((1024, 2048, 4096)), "max_tokens", False)
+        extra = reasoning(actor.endpoint, rng, 0.3)
         ts = start_ms
         in_flight = p.get("concurrency", 4)
         for j in range(count):
@@ -381,7 +396,12 @@ class EvalRunner(Behaviour):
             else:
                 text, style = item.text, "plain"
             call = call_for(
-                actor, model, [{"role": "user", "content": text}], habits, tools=item.tools
+                actor,
+                model,
+                [{"role": "user", "content": text}],
+                habits,
+                tools=item.tools,
+                extra=extra,
             )
             if item.tools:
                 name, args = tool_args(item.tools[0], rng)

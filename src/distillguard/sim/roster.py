@@ -618,7 +618,7 @@ def _reasoning(b: _Builder) -> None:
     ips = tuple(datacenter_ip(r, prefix) for _ in range(4))
     cards = [b.pay(name, i) for i in range(6)]
     bursts = _bursts(b, 3, 2, 25)
-    client = pick_client(r, "openai")
+    clients = (pick_client(r, "openai"), pick_client(r, "anthropic"))
     n = b.count(40, attack=name, minimum=3)
     params = {
         "cot": tuple(r.sample(COT_SUFFIXES, 3)),
@@ -630,8 +630,9 @@ def _reasoning(b: _Builder) -> None:
         "waves": 20 * b.sizes.attack_volume * b.factor(40, n, attack=name),
         "system": None,
     }
-    for _ in range(n):
+    for i in range(n):
         country, _tz = b.country()
+        client = clients[i % 3 == 2]
         b.add(
             ReasoningHarvest(),
             label="attack",
@@ -642,6 +643,7 @@ def _reasoning(b: _Builder) -> None:
             country=country,
             ips=tuple(r.sample(ips, 2)),
             client=client,
+            endpoint=_endpoint(client, r),
             params=params,
             **_attack_release(b, 2, 6, 0.6),
         )

@@ -23,7 +23,7 @@ import orjson
 
 from distillguard.errors import InputError
 
-__all__ = ["CAPABILITIES", "PromptPool", "Task", "classify", "respond"]
+__all__ = ["CAPABILITIES", "PromptPool", "Task", "classify", "respond", "trace"]
 
 #: Capabilities a task can exercise.
 CAPABILITIES: tuple[str, ...] = ("chat", "writing", "coding", "tools", "math", "reasoning")
@@ -602,6 +602,11 @@ def _responses(cap: str, style: str) -> list[str]:
         rng = Random(f"responses:{cap}:{style}")
         pool = _RESPONSES[(cap, style)] = [_compose(cap, style, rng) for _ in range(_POOL_SIZE)]
     return pool
+
+
+def trace(rng: Random) -> str:
+    """A reasoning trace, as returned in an extended-thinking block."""
+    return _responses("reasoning", "cot")[int(rng.random() * _POOL_SIZE)]
 
 
 def respond(task: Task, rng: Random, *, style: str = "plain") -> str:
