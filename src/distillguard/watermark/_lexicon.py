@@ -1,8 +1,10 @@
 """The substitution table of the text-level watermark, written for this project.
 
-Each entry is a pair of spellings or words that can replace each other anywhere in running
-English prose without changing its meaning. Tier 1 holds spelling variants (US/UK) and
-equivalent function-word forms: applied to every account. Tier 2 holds near-synonyms whose
+Each entry is a pair of spellings, words or short phrases (words joined by ``_``) that can
+replace each other anywhere in running English prose without changing its meaning. Tier 1
+holds spelling variants (US/UK), contractions that have exactly one expansion ("don't",
+"you're"; never "it's", which may be "it has") and fixed phrases ("for example" / "for
+instance"): applied to every account. Tier 2 holds near-synonyms whose
 swap is still meaning-preserving in almost every sentence (adverbs and connectives, chosen
 so that neither word changes a preceding "a"/"an"): applied only at ``strength > 1``, i.e.
 to accounts the gateway has put on ``watch`` or ``throttle``.
@@ -14,7 +16,7 @@ with the same vowel/consonant class; no word may appear in two pairs.
 
 from __future__ import annotations
 
-__all__ = ["TIER1", "TIER2"]
+__all__ = ["NEEDS_FOLLOWING_WORD", "TIER1", "TIER2"]
 
 _TIER1_TEXT = """
 color colour|colors colours|colored coloured|coloring colouring|colorful colourful
@@ -43,11 +45,23 @@ traveling travelling|traveled travelled|traveler traveller|canceled cancelled
 labeled labelled|labeling labelling|gray grey|judgment judgement|acknowledgment acknowledgement
 aging ageing|toward towards|afterward afterwards|among amongst|amid amidst|fulfill fulfil
 skillful skilful|enrollment enrolment|jewelry jewellery|mold mould|plow plough
+do_not don't|does_not doesn't|did_not didn't|is_not isn't|are_not aren't|was_not wasn't
+were_not weren't|cannot can't|will_not won't|would_not wouldn't|could_not couldn't
+should_not shouldn't|has_not hasn't|have_not haven't|need_not needn't
+i_am i'm|you_are you're|we_are we're|they_are they're|i_will i'll|you_will you'll
+we_will we'll|they_will they'll
+for_example for_instance|kind_of sort_of|a_lot_of lots_of|maybe perhaps
 """.strip()
 
+#: Pairs whose contracted form cannot end a clause ("as tall as I am." never becomes
+#: "as tall as I'm."): a site of these is used only when a word follows it.
+NEEDS_FOLLOWING_WORD = frozenset(
+    ["i_am", "you_are", "we_are", "they_are", "i_will", "you_will", "we_will", "they_will"]
+)
+
 _TIER2_TEXT = """
-often frequently|maybe perhaps|usually typically|quickly rapidly|nearly almost
-furthermore moreover|therefore thus|big large|mostly largely|lots plenty
+often frequently|usually typically|quickly rapidly|nearly almost
+furthermore moreover|therefore thus|big large|mostly largely
 """.strip()
 
 

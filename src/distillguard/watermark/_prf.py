@@ -27,6 +27,7 @@ __all__ = [
     "str_hash",
     "to_unit",
     "token_hash",
+    "unique_u64",
 ]
 
 MASK64 = 0xFFFFFFFFFFFFFFFF
@@ -71,6 +72,21 @@ def combine(acc: np.ndarray, h: np.ndarray) -> np.ndarray:
 def to_unit(u: np.ndarray) -> np.ndarray:
     """Map 64-bit words to floats uniform on [0, 1) using their top 53 bits."""
     return (np.asarray(u, dtype=np.uint64) >> _S11).astype(np.float64) * _INV53
+
+
+def unique_u64(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of a ``uint64`` array.
+
+    A sort and a neighbour comparison: several times faster than ``np.unique`` on 64-bit
+    hashes, whose hash-table path is slow for values spread over the whole 64-bit range.
+    """
+    s = np.sort(np.asarray(a, dtype=np.uint64))
+    if s.size < 2:
+        return s
+    keep = np.empty(s.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
 
 
 @lru_cache(maxsize=65536)

@@ -7,7 +7,6 @@ units and takes the exact binomial tail ``P(Binomial(n, gamma) >= greens)``.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -79,8 +78,9 @@ class KGWScheme(TokenScheme):
 class KGWBias:
     """Generation side of KGW for one key: ``bias(context, logits) -> logits``.
 
-    Holds the scheme and the key and caches the green masks of recent contexts (a model
-    revisits the same contexts constantly), so the per-token cost is one vector addition.
+    Holds the scheme and the key and caches the boost vectors of recent contexts (a model
+    revisits the same contexts constantly; the cache is emptied when it reaches
+    ``cache_size``), so the per-token cost is one dictionary lookup and one vector addition.
     """
 
     def __init__(self, scheme: KGWScheme, key: AccountKey, cache_size: int = 4096) -> None:
@@ -88,26 +88,26 @@ class KGWBias:
             raise WatermarkError(f"key for scheme {key.scheme!r} used with {scheme.name!r}")
         self.scheme = scheme
         self.key = key
-        self._cache: OrderedDict[tuple[int, ...], np.ndarray] = OrderedDict()
+        self._h = scheme.context_width
+        self._cache: dict[object, np.ndarray] = {}
         self._cache_size = cache_size
 
     def boost(self, context: Sequence[int], vocab_size: int) -> np.ndarray:
-        """The additive ``delta * green`` vector after ``context`` (cached)."""
-        h = self.scheme.context_width
-        ctx = tuple(int(t) for t in context[-h:])
+        """The additive ``delta * green`` vector after ``context`` (cached per context)."""
+        h = self._h
+        ctx: object = int(context[-1]) if h == 1 else tuple(int(t) for t in context[-h:])
         hit = self._cache.get(ctx)
         if hit is not None and hit.size == vocab_size:
-            self._cache.move_to_end(ctx)
             return hit
-        mask = self.scheme.green_mask(self.key, ctx, vocab_size)
-        vec = mask.astype(np.float64) * self.scheme.delta
+        window = [ctx] if h == 1 else list(ctx)  # type: ignore[call-overload]
+        mask = self.scheme.green_mask(self.key, window, vocab_size)
+        vec = mask * self.scheme.delta
+        if len(self._cache) >= self._cache_size:
+            self._cache.clear()
         self._cache[ctx] = vec
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
         return vec
 
     def __call__(self, context: Sequence[int], logits: np.ndarray) -> np.ndarray:
-        row = np.asarray(logits)
-        if len(context) < self.scheme.context_width:
-            return row
-        return row + self.boost(context, row.shape[-1])
+        if len(context) < self._h:
+            return logits
+        return logits + self.boost(context, logits.shape[-1])

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from distillguard.errors import WatermarkError
+from distillguard.watermark._prf import unique_u64
 from distillguard.watermark.keys import AccountKey
 from distillguard.watermark.scheme import Detection, TokenScheme, Units
 
@@ -86,7 +87,7 @@ def reading_units(
         windows = np.lib.stride_tricks.sliding_window_view(ids, h)
         cands = preds[h - 1 :, :k]
         hashes = scheme.pair_hashes(windows, cands).ravel()
-        parts.append(Units(np.unique(hashes), None, int(hashes.size)))
+        parts.append(Units(unique_u64(hashes), None, int(hashes.size)))
         if exclude_probe:
             own.append(scheme.units(ids))
     merged = Units.merge(parts)

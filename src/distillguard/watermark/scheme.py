@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from distillguard.errors import WatermarkError
-from distillguard.watermark._prf import combine, mix64, token_hash
+from distillguard.watermark._prf import combine, mix64, token_hash, unique_u64
 from distillguard.watermark._stats import log_to_p
 from distillguard.watermark.keys import AccountKey
 
@@ -65,8 +65,11 @@ class Units:
         hashes = np.concatenate([p.hashes for p in parts])
         has_aux = parts[0].aux is not None
         aux = np.concatenate([p.aux for p in parts]) if has_aux else None  # type: ignore[misc]
+        n_seen = sum(p.n_seen for p in parts)
+        if aux is None:
+            return Units(unique_u64(hashes), None, n_seen)
         uniq, first = np.unique(hashes, return_index=True)
-        return Units(uniq, None if aux is None else aux[first], sum(p.n_seen for p in parts))
+        return Units(uniq, aux[first], n_seen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +153,13 @@ class TokenScheme(Scheme):
             raise WatermarkError("context_width must be an integer from 1 to 16")
         self.context_width = context_width
         self.self_hash = bool(self_hash)
+        self._cand_hashes = np.empty(0, dtype=np.uint64)
+
+    def _candidates(self, vocab_size: int) -> np.ndarray:
+        """Token hashes of ids ``0..vocab_size-1`` (kept for the last vocabulary size)."""
+        if self._cand_hashes.size != vocab_size:
+            self._cand_hashes = token_hash(np.arange(vocab_size, dtype=np.int64))
+        return self._cand_hashes
 
     def _context_hash(self, window: np.ndarray) -> np.ndarray:
         """Hash of context windows, ``window`` shaped (..., context_width) of token hashes."""
@@ -178,12 +188,12 @@ class TokenScheme(Scheme):
         if len(context) < h:
             raise WatermarkError(f"context needs at least {h} tokens")
         window = token_hash(np.asarray(context[-h:], dtype=np.int64))
-        cand = token_hash(np.arange(vocab_size, dtype=np.int64))
+        cand = self._candidates(vocab_size)
         if self.self_hash:
             anchor = np.minimum(window.min(), cand)
             return combine(anchor, cand)
-        ctx = self._context_hash(window[None, :])[0]
-        return combine(np.full(vocab_size, ctx, dtype=np.uint64), cand)
+        ctx = self._context_hash(window[None, :])
+        return combine(ctx, cand)
 
     def pair_hashes(self, windows: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """Unit hashes of candidate tokens after given contexts.
@@ -204,9 +214,9 @@ class TokenScheme(Scheme):
     ) -> Units:
         """Unique units of a token sequence, minus those of ``exclude`` (e.g. the prompt)."""
         hashes = self.unit_hashes(ids)
-        units = Units(np.unique(hashes), None, int(hashes.size))
+        units = Units(unique_u64(hashes), None, int(hashes.size))
         if exclude is not None and len(exclude) > 0:
-            units = units.minus(np.unique(self.unit_hashes(exclude)))
+            units = units.minus(unique_u64(self.unit_hashes(exclude)))
         return units
 
     def detect(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from distillguard.errors import WatermarkError
-from distillguard.watermark._lexicon import TIER1, TIER2
+from distillguard.watermark._lexicon import NEEDS_FOLLOWING_WORD, TIER1, TIER2
 from distillguard.watermark._prf import MASK64, mix64, mix64_int, str_hash
 from distillguard.watermark._stats import binom_logsf
 from distillguard.watermark.keys import Keyring
@@ -42,10 +42,10 @@ _PROTECT_RE = re.compile(
     r"|(?s:~~~.*?(?:~~~|\Z))"
     r"|`[^`\n]*`"
     r"|^(?:[ \t]{4,}|\t).*$"
-    r"|^.*(?:[{};]|\s=\s|==|=>|->|</?[A-Za-z]).*$",
+    r"|^.*(?:[{}]|;[ \t]*$|\s=\s|==|=>|->|</?[A-Za-z]).*$",
     re.MULTILINE,
 )
-_WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_WORD_RE = re.compile(r"[A-Za-z]+(?:['\u2019][A-Za-z]+)?")
 _NO_TOUCH_BEFORE = frozenset("_/\\@#$.:-'")
 _NO_TOUCH_AFTER = frozenset("_/\\@(-'")
 
@@ -65,23 +65,36 @@ class WatermarkedText:
 class _Entry:
     cls: int  # class hash (key-independent)
     tier: int
-    idx: int  # which form this word is (0 or 1)
-    forms: tuple[str, str]
+    idx: int  # which form this is (0 or 1)
+    forms: tuple[str, str]  # the two forms, words separated by single spaces
+    n_words: int  # words in this form
+    needs_follow: bool  # only a site when a word follows
 
 
-def _build_table() -> dict[str, _Entry]:
-    table: dict[str, _Entry] = {}
+def _build_tables() -> tuple[dict[str, _Entry], dict[str, list[tuple[tuple[str, ...], _Entry]]]]:
+    """Single-word forms by word; multi-word forms by first word, longest first."""
+    single: dict[str, _Entry] = {}
+    multi: dict[str, list[tuple[tuple[str, ...], _Entry]]] = {}
     for tier, pairs in ((1, TIER1), (2, TIER2)):
         for a, b in pairs:
             cls = str_hash(f"class:{a}|{b}")
-            table[a] = _Entry(cls, tier, 0, (a, b))
-            table[b] = _Entry(cls, tier, 1, (a, b))
-    return table
+            forms = (a.replace("_", " "), b.replace("_", " "))
+            follow = a in NEEDS_FOLLOWING_WORD or b in NEEDS_FOLLOWING_WORD
+            for idx, form in enumerate((a, b)):
+                words = tuple(form.split("_"))
+                entry = _Entry(cls, tier, idx, forms, len(words), follow)
+                if len(words) == 1:
+                    single[words[0]] = entry
+                else:
+                    multi.setdefault(words[0], []).append((words, entry))
+    for options in multi.values():
+        options.sort(key=lambda item: -len(item[0]))
+    return single, multi
 
 
-_TABLE = _build_table()
+_TABLE, _MULTI = _build_tables()
 _START = str_hash("<start>")
-_KEYS = frozenset(_TABLE)
+_KEYS = frozenset(_TABLE) | frozenset(_MULTI)
 _CHUNK_MARKS = ("://", "@", "www.")
 
 
@@ -92,6 +105,10 @@ def _in_link(text: str, s: int, e: int) -> bool:
     b = min(b_candidates) if b_candidates else len(text)
     chunk = text[a:b]
     return any(mark in chunk for mark in _CHUNK_MARKS)
+
+
+def _norm(word: str) -> str:
+    return word.lower().replace("\u2019", "'")
 
 
 def _with_case(word: str, like: str) -> str:
@@ -124,35 +141,59 @@ class TextScheme(Scheme):
     def _segment_sites(
         self, text: str, start: int, end: int, strength: float
     ) -> Iterable[tuple[int, int, int, _Entry, str]]:
+        matches = list(_WORD_RE.finditer(text, start, end))
         prev = _START
-        table = _TABLE
         n = len(text)
-        for m in _WORD_RE.finditer(text, start, end):
-            word = m.group()
-            lower = word.lower()
-            entry = table.get(lower)
+        i = 0
+        while i < len(matches):
+            m = matches[i]
+            lower = _norm(m.group())
+            entry, last = self._match(text, matches, i, lower)
             if entry is None:
                 prev = str_hash(lower)
+                i += 1
                 continue
-            s, e = m.start(), m.end()
+            s, e = m.start(), matches[last].end()
+            i = last + 1
             unit = mix64_int(((prev * _GOLD) & MASK64) ^ entry.cls)
             prev = entry.cls
-            if (
-                (s > 0 and text[s - 1] in _NO_TOUCH_BEFORE)
-                or (
-                    e < n
-                    and (
-                        text[e] in _NO_TOUCH_AFTER
-                        or (text[e] == "." and e + 1 < n and text[e + 1].isalnum())
-                    )
+            if (s > 0 and text[s - 1] in _NO_TOUCH_BEFORE) or (
+                e < n
+                and (
+                    text[e] in _NO_TOUCH_AFTER
+                    or (text[e] == "." and e + 1 < n and text[e + 1].isalnum())
                 )
-                or _in_link(text, s, e)
             ):
+                continue
+            if entry.needs_follow and not (e + 1 < n and text[e] == " " and text[e + 1].isalpha()):
+                continue
+            if _in_link(text, s, e):
                 continue
             frac = _fraction(entry.tier, strength)
             if frac < 1.0 and mix64_int(unit ^ _SEL_SALT) >= int(frac * 2.0**64):
                 continue
-            yield s, e, unit, entry, word
+            yield s, e, unit, entry, text[s:e]
+
+    @staticmethod
+    def _match(
+        text: str, matches: list[re.Match[str]], i: int, lower: str
+    ) -> tuple[_Entry | None, int]:
+        """The table entry starting at word ``i`` (longest phrase first) and its last word."""
+        options = _MULTI.get(lower)
+        if options:
+            for words, entry in options:
+                k = len(words)
+                if i + k > len(matches):
+                    continue
+                ok = True
+                for j in range(1, k):
+                    prev_m, cur = matches[i + j - 1], matches[i + j]
+                    if text[prev_m.end() : cur.start()] != " " or _norm(cur.group()) != words[j]:
+                        ok = False
+                        break
+                if ok:
+                    return entry, i + k - 1
+        return _TABLE.get(lower), i
 
     def units(self, texts: str | Iterable[str], strength: float = 1.0) -> Units:
         """Unique scored units of one text or many (first observation of a unit kept)."""
