@@ -18,6 +18,11 @@ Example ``gateway.toml``::
     max_body_bytes = 4194304
     models = ["gpt-4o-mini", "claude-sonnet"]   # omit to allow any model
 
+    [storage]           # paths relative to this file; CLI flags win
+    db = "distillguard.duckdb"      # state defaults to <db stem>.state.sqlite beside it
+    # state = "gateway.state.sqlite"
+    # redis = "redis://127.0.0.1:6379/0"  # share rate limits across gateway processes
+
     [limits.key]        # per API key; rpm = requests/minute, tpm = tokens/minute
     rpm = 600
     tpm = 200000

@@ -85,3 +85,35 @@ def test_missing_file_and_unknown_override(tmp_path: Path) -> None:
         load_settings(None, colour="blue")
     with pytest.raises(ConfigError, match=r"server\.port"):
         load_settings(None, port=70000)
+
+
+def test_the_documented_example_config_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The example in ``distillguard.gateway.config``'s docstring is valid and complete."""
+    from distillguard.gateway import config
+
+    monkeypatch.setenv("DISTILLGUARD_ADMIN_TOKEN", "an-admin-token-of-some-length")
+    doc = config.__doc__ or ""
+    example = doc.split("Example ``gateway.toml``::", 1)[1].split("Bad values raise", 1)[0]
+    text = "\n".join(line[4:] for line in example.splitlines())
+    s = _load(tmp_path, text)
+    assert s.upstream_kind == "openai" and s.tier_limits["free"] == Limit(rpm=60, tpm=40000)
+    assert s.verdict_policy(Verdict.THROTTLE).route_model == "small-model"
+    assert s.admin_token == "an-admin-token-of-some-length" and s.signing
+    documented = {
+        line.split("]")[0].strip("[") for line in text.splitlines() if line.startswith("[")
+    }
+    assert {d.split(".")[0] for d in documented} >= {
+        "upstream",
+        "server",
+        "limits",
+        "tiers",
+        "verdicts",
+        "admin",
+        "logging",
+        "signing",
+        "watermark",
+        "storage",
+    }
+    assert s.db_path == tmp_path / "distillguard.duckdb"
