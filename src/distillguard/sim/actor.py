@@ -126,7 +126,7 @@ class Behaviour:
         """A time on ``day`` drawn from the diurnal profile in the actor's time zone."""
         hour = rng.choices(_HOURS, cum_weights=_cumulative(self.diurnal))[0]
         utc_hour = (hour - actor.tz) % 24
-        return world.day_start(day) + int(utc_hour * HOUR_MS + rng.random() * HOUR_MS)
+        return world.at_clock(day, int(utc_hour * HOUR_MS + rng.random() * HOUR_MS))
 
     def run(self, actor: Actor, world: World, start_ms: int, rng: Random) -> Iterator[Step]:
         """Play one session from ``start_ms``; yields exchanges in time order."""

@@ -48,6 +48,7 @@ class ReasoningHarvest(Behaviour):
     persona = "reasoning-harvester"
     max_session_ms = HOUR_MS
     diurnal = DIURNAL_FLAT
+    p_429 = 0.03
 
     def sessions(self, actor: Actor, world: World, day: int, rng: Random) -> list[int]:
         key = ("waves", actor.campaign, day)
@@ -94,6 +95,7 @@ class AgenticHarvest(AgentUser):
 
     persona = "agentic-harvester"
     diurnal = DIURNAL_FLAT
+    p_429 = 0.01
     weekend_factor = 1.0
 
     def ip(self, actor: Actor, rng: Random) -> str:
@@ -147,6 +149,7 @@ class Scraper(Behaviour):
     persona = "scraper"
     max_session_ms = HOUR_MS + 10 * 60_000
     diurnal = DIURNAL_FLAT
+    p_429 = 0.01
 
     def sessions(self, actor: Actor, world: World, day: int, rng: Random) -> list[int]:
         base = world.day_start(day)
@@ -178,6 +181,7 @@ class LogitProbe(Behaviour):
     persona = "logit-prober"
     max_session_ms = HOUR_MS
     diurnal = DIURNAL_FLAT
+    p_429 = 0.03
 
     def run(self, actor: Actor, world: World, start_ms: int, rng: Random) -> Iterator[Step]:
         p = actor.params

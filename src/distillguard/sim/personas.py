@@ -305,9 +305,8 @@ class BatchPipeline(Behaviour):
     p_429 = 0.02
 
     def sessions(self, actor: Actor, world: World, day: int, rng: Random) -> list[int]:
-        base = world.day_start(day)
         return [
-            base + h * HOUR_MS + m * 60_000 + rng.randrange(0, 4000)
+            world.at_clock(day, h * HOUR_MS + m * 60_000) + rng.randrange(0, 4000)
             for h, m in actor.params["cron"]
         ]
 

@@ -45,6 +45,12 @@ class World:
     def day_start(self, day: int) -> int:
         return self.start_ms + day * DAY_MS
 
+    def at_clock(self, day: int, utc_ms_of_day: int) -> int:
+        """The instant in scenario day ``day`` (24 h from ``day_start``) whose UTC clock
+        reads ``utc_ms_of_day`` after midnight; works when the start is not midnight."""
+        base = self.day_start(day)
+        return base + (utc_ms_of_day - base % DAY_MS) % DAY_MS
+
     def weekday(self, day: int) -> int:
         """0 = Monday for scenario day ``day``."""
         start = datetime.fromtimestamp(self.start_ms / 1000, UTC)
