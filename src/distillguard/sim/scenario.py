@@ -7,6 +7,7 @@ parallel processes); this module owns the settings, the output layout and the su
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 import multiprocessing
 import os
@@ -66,6 +67,7 @@ class ScenarioSummary:
     models: dict[str, str | None] = field(default_factory=dict)
     new_model_share: dict[str, dict[str, float]] = field(default_factory=dict)
     prompt_sources: list[str] = field(default_factory=list)
+    sizes: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,11 +76,14 @@ class ScenarioSummary:
             "days": self.days,
             "start": self.start,
             "preset": self.preset,
+            "sizes": self.sizes,
             "models": self.models,
             "new_model": NEW_MODEL,
             "new_model_released_at": self.models.get(NEW_MODEL),
             "n_accounts": self.n_accounts,
             "n_exchanges": self.n_exchanges,
+            "n_attack_accounts": sum(c["n_accounts"] for c in self.campaigns.values()),
+            "n_attack_exchanges": sum(c["n_exchanges"] for c in self.campaigns.values()),
             "parts": self.parts,
             "prompt_sources": self.prompt_sources or ["built-in"],
             "personas": self.personas,
@@ -226,6 +231,7 @@ def simulate(
         parts=parts,
         models=world.models(),
         prompt_sources=list(pool.sources),
+        sizes=dataclasses.asdict(sizes),
     )
     _write_indexes(out, actors, per_account, summary)
     summary.new_model_share = _pivot(per_model)
