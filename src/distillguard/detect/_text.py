@@ -21,6 +21,7 @@ __all__ = [
     "FRAME_WORDS",
     "frame_keys",
     "normalise",
+    "sentence_keys",
     "simhash",
     "simhash_bands",
     "stable_hash",
@@ -147,3 +148,28 @@ def simhash_bands(value: int, n_bands: int = 4) -> list[int]:
     width = 64 // n_bands
     mask = (1 << width) - 1
     return [(i << 32) | ((value >> (i * width)) & mask) for i in range(n_bands)]
+
+
+_SPLIT = re.compile(r"[.!?:;\n]+")
+
+
+def _segment_key(toks: list[str]) -> int:
+    words = sorted({t for t in toks if t not in _STOP}) or toks
+    return stable_hash("~" + " ".join(words))
+
+
+def sentence_keys(normalised: str) -> tuple[int, int]:
+    """(first, last) instruction-sentence keys of a prompt.
+
+    Templates wrap a slot in fixed sentences ("Let's think step by step.", "Return JSON
+    with keys ..."), before or after it. Hashing each end *sentence* (content words, order
+    ignored) finds the fixed wording wherever the slot sits and whatever its length, and
+    survives light paraphrase (word order, function words, numbers). Segments shorter than
+    two tokens (labels such as "Problem:") are skipped.
+    """
+    segs = [t for t in (tokens(seg) for seg in _SPLIT.split(normalised)) if len(t) >= 2]
+    if not segs:
+        toks = tokens(normalised)
+        key = _segment_key(toks) if toks else 0
+        return key, key
+    return _segment_key(segs[0][:40]), _segment_key(segs[-1][:40])

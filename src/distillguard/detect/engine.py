@@ -31,9 +31,8 @@ __all__ = ["AccountInfo", "Engine", "VerdictChange"]
 
 _LINK_CAPS = {
     "pay": "payment",
-    "cfp": "client_fingerprint",
+    "cfs": "client_system_prompt",
     "sys": "system_prompt",
-    "sysb": "system_prompt_band",
     "tpl": "template",
     "ipc": "ip_client",
     "burst": "signup_burst",
@@ -84,9 +83,10 @@ class _Acct:
 
 
 class _Cluster:
-    __slots__ = ("assessment", "convicted", "members", "stats")
+    __slots__ = ("assessment", "convicted", "members", "pattern", "stats")
 
     def __init__(self) -> None:
+        self.pattern: tuple[list[set[int]], str | None] | None = None
         self.stats = Stats()
         self.members: list[str] = []
         self.assessment: Assessment | None = None
@@ -94,7 +94,8 @@ class _Cluster:
 
 
 def _due(n: int) -> bool:
-    return n <= 32 or n % (n >> 5) == 0
+    """Re-scoring schedule: at 1, 2, 4, 8, 16, 32 and then every ~6 % of growth."""
+    return n & (n - 1) == 0 or (n > 32 and n % (n >> 4) == 0)
 
 
 def _subnet(ip: str | None) -> str | None:
@@ -124,7 +125,12 @@ class Engine:
         self._cl = p.section("cluster")
         self._ev = p.section("evidence")
         link = p.section("linking")
-        self.linker = Linker({k: link[v] for k, v in _LINK_CAPS.items()})
+        self.linker = Linker(
+            {k: link[v] for k, v in _LINK_CAPS.items()},
+            relative=frozenset(("cfs", "sys", "tpl")),
+            share=link["relative_share"],
+            floor=link["relative_floor"],
+        )
         self._burst_s = max(1, int(link["signup_burst_seconds"]))
         self.accounts: dict[str, _Acct] = {}
         self.clusters: dict[str, _Cluster] = {}
@@ -136,6 +142,7 @@ class Engine:
         acct = self.accounts.get(info.account_id)
         if acct is None:
             acct = self.accounts[info.account_id] = _Acct(info)
+            self.linker.population += 1
         else:
             acct.info = info
         self._link(info.account_id, "pay", info.payment_fingerprint)
@@ -164,16 +171,16 @@ class Engine:
         cluster = self.clusters.get(root)
         if cluster is not None:
             cluster.stats.add(ts, e, self._ev["saturation_tokens"])
-        if client_fingerprint:
-            self._link(account_id, "cfp", client_fingerprint)
-            if ip:
-                self._link(account_id, "ipc", f"{ip}|{client_fingerprint}")
+        if client_fingerprint and ip:
+            self._link(account_id, "ipc", f"{ip}|{client_fingerprint}")
         if e.sys_key:
             self._link(account_id, "sys", e.sys_key)
-            for band in simhash_bands(e.sys_sim):
-                self._link(account_id, "sysb", band)
+            if client_fingerprint:
+                # a fingerprint links only together with a near-identical system prompt
+                for band in simhash_bands(e.sys_sim):
+                    self._link(account_id, "cfs", f"{client_fingerprint}|{band}")
         n = acct.stats.n
-        if n >= 8 and acct.tpl_reg < 4 and _due(n):
+        if n >= 8 and acct.tpl_reg < 4 and n & 7 == 0:
             self._register_template(account_id, acct)
         self._settle()
         changes: list[VerdictChange] = []
@@ -214,14 +221,14 @@ class Engine:
                 b.stats.merge(self.accounts[gone].stats)
         a.members.extend(b.members)
         a.stats.merge(b.stats)
-        a.convicted = a.convicted or b.convicted
+        a.convicted = False  # re-decided at the next exchange from the merged traffic
         a.assessment = None
+        a.pattern = None
 
     def _settle(self) -> None:
         if not self.linker.dirty:
             return
         self.linker.rebuild()
-        old = self.clusters
         self.clusters = {}
         for root, members in self.linker.clusters().items():
             c = self.clusters[root] = _Cluster()
@@ -229,36 +236,135 @@ class Engine:
             for m in members:
                 if m in self.accounts:
                     c.stats.merge(self.accounts[m].stats)
-            c.convicted = any(o.convicted for o in old.values() if root in o.members)
 
     # ------------------------------------------------------------------ scoring
+    def _pattern(self, cluster: _Cluster) -> tuple[list[set[int]], bool]:
+        """Candidate pattern: heavy prefix / suffix / (still rare) system-prompt keys."""
+        cs, share = cluster.stats, self._cl["heavy_share"]
+        heavy = [cs.prefix.heavy(cs.n, share), cs.suffix.heavy(cs.n, share)]
+        members = self.linker.members
+        heavy.append({k for k in cs.sysk.heavy(cs.n, share) if members.get(("sys", k))})
+        return heavy, cs.n_probe >= 0.5 * cs.n
+
+    def _match_count(self, s: Stats, pattern: tuple[list[set[int]], object]) -> int:
+        """How many of an account's exchanges (lower bound) follow the cluster's pattern."""
+        heavy, mode = pattern
+        pre, suf, sysk = heavy
+        # a template's fixed sentence may sit before or after the slot: count both ends
+        ends = sum(s.prefix.low(k) for k in pre) + sum(s.suffix.low(k) for k in suf - pre)
+        best = min(s.n, ends)
+        if sysk:
+            best = max(best, sum(s.sysk.low(k) for k in sysk))
+        if mode == "probe":
+            best = max(best, s.n_probe)
+        elif mode == "cot":
+            best = max(best, s.n_cot)
+        elif mode == "grading":
+            best = max(best, s.n_grade)
+        return best
+
+    def _shared_pattern(self, cluster: _Cluster) -> tuple[list[set[int]], str | None]:
+        """Keep only the pattern keys that at least two members use heavily.
+
+        A template one big account sends on its own is that account's habit, not a
+        coordinated pattern; coordination is the same fixed wording across accounts.
+        """
+        (pre, suf, sysk), _ = self._pattern(cluster)
+        users: dict[tuple[int, int], int] = {}
+        for m in cluster.members:
+            s = self.accounts[m].stats
+            if s.n == 0:
+                continue
+            need = max(2.0, 0.1 * s.n)
+            for i, (summary, keys) in enumerate(((s.prefix, pre), (s.suffix, suf), (s.sysk, sysk))):
+                for k in keys:
+                    if summary.low(k) >= need:
+                        users[(i, k)] = users.get((i, k), 0) + 1
+        keep = [
+            {k for k in keys if users.get((i, k), 0) >= 2}
+            for i, keys in enumerate((pre, suf, sysk))
+        ]
+        return keep, self._content_mode(cluster)
+
+    def _content_mode(self, cluster: _Cluster) -> str | None:
+        """The payload that dominates the WHOLE cluster's traffic, if one does.
+
+        Measured over every member (no selection), so a big group of ordinary users that
+        happens to contain a few step-by-step askers never qualifies.
+        """
+        cs = cluster.stats
+        if cs.n < self._cl["content_min_exchanges"]:
+            return None
+        for name, count in (("cot", cs.n_cot), ("grading", cs.n_grade), ("probe", cs.n_probe)):
+            if count >= 0.5 * cs.n:
+                return name
+        return None
+
+    def _consistent(self, s: Stats, core: dict[str, float] | None) -> bool:
+        """A member's content resembles the core's (not just its wording)."""
+        if core is None:
+            return True
+        for key, value in (
+            ("cot", s.n_cot),
+            ("grading", s.n_grade),
+            ("probe", s.n_probe),
+            ("rewrite_probe", s.n_rewrite),
+            ("sys_extract", s.n_sysx),
+        ):
+            if core[key] >= 0.3 and value < 0.4 * core[key] * s.n:
+                return False
+        return True
+
     def _matches(self, acct: _Acct, cluster: _Cluster) -> bool:
-        s, cs = acct.stats, cluster.stats
-        if s.n == 0:
-            return False
-        share = self._cl["heavy_share"]
+        s = acct.stats
+        if cluster.pattern is None:
+            cluster.pattern = self._shared_pattern(cluster)
+        core = cluster.assessment.profile if cluster.assessment is not None else None
+        return (
+            s.n > 0
+            and self._match_count(s, cluster.pattern) >= self._cl["member_match"] * s.n
+            and self._consistent(s, core)
+        )
+
+    def _core(self, cluster: _Cluster, profile: dict[str, float] | None) -> tuple[Stats, list[str]]:
         need = self._cl["member_match"]
-        for mine, theirs in ((s.prefix, cs.prefix), (s.suffix, cs.suffix), (s.sysk, cs.sysk)):
-            heavy = theirs.heavy(cs.n, share)
-            if heavy and sum(mine.low(k) for k in heavy) >= need * s.n:
-                return True
-        return bool(cs.n_probe >= 0.5 * cs.n and s.n_probe >= need * s.n)
+        core = Stats()
+        matched_n = 0
+        matched: list[str] = []
+        for m in cluster.members:
+            s = self.accounts[m].stats
+            if s.n == 0:
+                continue
+            count = self._match_count(s, cluster.pattern)  # type: ignore[arg-type]
+            if count >= need * s.n and self._consistent(s, profile):
+                matched.append(m)
+                core.merge_scalars(s)
+                matched_n += count
+        if matched:
+            core.prefix.counts = {1: matched_n}
+        return core, matched
 
     def _rescore_cluster(self, cluster: _Cluster, changes: list[VerdictChange]) -> None:
-        """Score the cluster's CORE: the members whose traffic follows its dominant pattern.
+        """Score the cluster's CORE: members that share its pattern and its content.
 
         Linked accounts that do not follow the pattern (a reseller's ordinary customers on
-        the same egress) neither dilute nor share the core's score.
+        the same egress) neither dilute nor share the core's score; members that share the
+        wording but not the payload (a legitimate coding agent using the same task phrasing
+        as an agentic harvester) are dropped in a second pass.
         """
-        matched = [m for m in cluster.members if self._matches(self.accounts[m], cluster)]
-        core = Stats()
-        for m in matched:
-            core.merge(self.accounts[m].stats)
-        a = assess(core, self.policy, self._ev["cluster_prior"])
+        cluster.pattern = self._shared_pattern(cluster)
+        prior = self._ev["cluster_prior"]
+        core, matched = self._core(cluster, None)
+        a = assess(core, self.policy, prior, len(matched))
+        if matched:
+            core, matched = self._core(cluster, a.profile)
+            a = assess(core, self.policy, prior, len(matched))
         cluster.assessment = a
-        if a.score < self._thr["throttle"] or len(matched) < self._cl["min_accounts"]:
+        cluster.convicted = (
+            a.score >= self._thr["throttle"] and len(matched) >= self._cl["min_accounts"]
+        )
+        if not cluster.convicted:
             return
-        cluster.convicted = True
         for m in matched:
             self._apply(m, self.accounts[m], cluster, changes)
 
@@ -270,15 +376,20 @@ class Engine:
             acct.own = own
         self._apply(account_id, acct, cluster, changes)
 
-    def _solo_gate(self, prof: dict[str, float]) -> bool:
+    def _solo_gate(self, prof: dict[str, float]) -> str | None:
+        """A signature no look-alike legitimate workload shows, or None."""
         so = self._solo
         if prof["probe"] >= so["probe_share"] and prof["n"] >= so["probe_min"]:
-            return True
-        return (
+            return "output_layer_probe"
+        if (
             prof["active_hours"] >= so["sustained_hours"]
-            and prof["n_days"] >= so["sustained_days"]
+            and prof["span_days"] >= so["sustained_days"]
             and prof["n"] >= so["sustained_min"]
-        )
+            and prof["gap_cv"] <= so["scripted_cv"]
+            and prof["harvest"] >= so["scripted_harvest"]
+        ):
+            return "scripted_harvest"
+        return None
 
     def _apply(
         self, account_id: str, acct: _Acct, cluster: _Cluster | None, changes: list[VerdictChange]
@@ -286,10 +397,12 @@ class Engine:
         score, reasons, prof = 0.0, [], None
         if acct.own is not None:
             score, reasons, prof = acct.own
-            if not self._solo_gate(prof):
+            signature = self._solo_gate(prof)
+            if signature is None:
                 score = min(score, self._solo["cap"])
             else:
-                reasons = [*reasons, "solo_signature"]
+                score = max(score, self._solo["signature_score"])
+                reasons = [signature, *reasons]
         in_cluster = False
         if (
             cluster is not None

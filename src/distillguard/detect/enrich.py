@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from distillguard.detect._text import frame_keys, normalise, simhash, stable_hash, tokens
+from distillguard.detect._text import normalise, sentence_keys, simhash, stable_hash, tokens
 from distillguard.exchange import prompt_messages, response_text
 
 __all__ = [
@@ -68,12 +68,15 @@ _RX: dict[int, re.Pattern[str]] = {
         _I,
     ),
     COT: re.compile(
-        r"step[- ]by[- ]step|\bstep \d|chain[- ]of[- ]thought|show (all )?(your|the) (work"
-        r"|working|reasoning|steps)|explain your (reasoning|thinking|answer)"
-        r"|think (carefully|through|aloud|out loud|it through|before)|reason(ing)? (through"
-        r"|carefully|step)|walk (me )?through|<think(ing)?>|let'?s think"
-        r"|(detailed|full|complete|explicit) (reasoning|derivation|rationale)"
-        r"|before (giving|answering|you answer)|intermediate steps|each step",
+        r"step[- ]by[- ]step|\bstep \d|chain[- ]of[- ]thought|show (all |me )?(your|the) (work"
+        r"|working|reasoning|steps|thinking|derivation)|explain (your|the|each|every|all) "
+        r"(reasoning|thinking|answer|steps?)|think (carefully|through|aloud|out loud|it through"
+        r"|before|hard)|reason (it )?(out|through|carefully|step)|reasoning (first|before)"
+        r"|work (it )?(out|through)|walk (me )?through|<think(ing)?>|let'?s think"
+        r"|(detailed|full|complete|explicit|thorough) (reasoning|derivation|rationale"
+        r"|explanation)|explanation of (your|the|every|each) (thinking|reasoning|steps?)"
+        r"|before (giving|answering|you answer|the final answer)|intermediate steps"
+        r"|each step|every step|thoroughly|justify (your|each)",
         _I,
     ),
     GRADE: re.compile(
@@ -81,7 +84,9 @@ _RX: dict[int, re.Pattern[str]] = {
         r"|rate (the|this|each|how)|\d+\s*(-|to|/)\s*10\b.{0,40}\b(score|scale|rating)"
         r"|which (response|answer|completion|output) is (better|more)"
         r"|(assistant|response|answer) a\b.{0,300}\b(assistant|response|answer) b\b"
-        r"|evaluate (the|this|each) (response|answer|completion|output|submission)"
+        r"|(evaluate|assess|grade|score|rate|judge|critique) (the |this |each |these )?"
+        r"(following )?(responses?|answers?|completions?|outputs?|submissions?|essays?|solutions?)"
+        r"|\"score\"|score (it|them) (from|between|on)"
         r"|act as (a|an) (judge|grader|evaluator)|judge (the|this|whether)|as a grader)",
         _I,
     ),
@@ -121,10 +126,12 @@ _TRIGGERS: dict[int, tuple[str, ...]] = {
         "+ - * / ^ = × ÷"
     ),
     COT: _words(
-        "step chain show explain think reason walk <think derivation rationale before intermediate"
+        "step chain show explain think reason walk work <think derivation rationale before "
+        "intermediate thorough justify"
     ),
     GRADE: _words(
-        "rubric grade score scale rate 10 which assistant response answer evaluate judge"
+        "rubric grade score scale rate 10 which assistant response answer evaluate judge assess "
+        "critique"
     ),
     REWRITE: _words(
         "rewrite re-write rephrase paraphrase reword polish make tone style way ignore "
@@ -132,6 +139,15 @@ _TRIGGERS: dict[int, tuple[str, ...]] = {
     ),
     SYSX: _words("system initial original hidden repeat verbatim told instruct reveal"),
 }
+#: Chain-of-thought elicitation strong enough to count when it sits in a SYSTEM prompt
+#: (product prompts often say "think before you act"; harvesters ask for the trace itself).
+_COT_SYSTEM = re.compile(
+    r"step[- ]by[- ]step|chain[- ]of[- ]thought|show (all )?(your|the) (work|working|reasoning"
+    r"|steps|thinking)|explain (your|the) (reasoning|thinking)|(detailed|full|thorough"
+    r"|complete) (explanation|reasoning|derivation)|explanation of (your|the) (thinking"
+    r"|reasoning)|reasoning (first|before)|before (giving|stating) the (final )?answer"
+    r"|<think(ing)?>"
+)
 _CODE_PARTS = re.compile(r"\n {2,}\S|\n\t|;\s*\n|\{\s*\n|=>|->|\)\s*:", re.S)
 
 
@@ -190,14 +206,12 @@ def enrich(endpoint: str, request: dict[str, Any], response: dict[str, Any] | No
     """Enrich one exchange from its endpoint and decoded bodies."""
     msgs = prompt_messages(endpoint, request)
     system = "\n".join(t for r, t in msgs if r == "system")
-    user = ""
-    for role, text in reversed(msgs):
-        if role == "user" and text:
-            user = text
-            break
+    users = [t for r, t in msgs if r == "user" and t]
+    user = users[-1] if users else ""
     has_tool_msgs = any(r == "tool" for r, _ in msgs)
     tools = request.get("tools") or request.get("functions")
-    bits = tag_text(user)
+    # the task (first user turn) and the current turn; agent loops carry the task first
+    bits = tag_text(user if len(users) < 2 else f"{users[0]}\n{user}")
     if tools or has_tool_msgs:
         bits |= TOOL
     thinking = request.get("thinking")
@@ -205,13 +219,14 @@ def enrich(endpoint: str, request: dict[str, Any], response: dict[str, Any] | No
         "reasoning_effort"
     ) == "high":
         bits |= COT
-    if system and _RX[GRADE].search(system[:1500].lower()):
-        bits |= GRADE
+    if system:  # a system prompt can ask for reasoning traces or grading on every call
+        head = system[:1500].lower()
+        bits |= GRADE if _RX[GRADE].search(head) else 0
+        bits |= COT if _COT_SYSTEM.search(head) else 0
     if not bits:
         bits = CHAT
     norm = normalise(user)
-    toks = tokens(norm)
-    prefix_key, suffix_key = frame_keys(toks)
+    prefix_key, suffix_key = sentence_keys(norm)
     sys_key = stable_hash(system) if system else 0
     sys_sim = _sys_sim(sys_key, system) if system else 0
     tools_key = 0

@@ -25,54 +25,58 @@ _GAP_CAP = 6 * 3600.0
 
 
 class TopK:
-    """Space-saving heavy hitters: the k most frequent keys with count and error bound.
+    """Heavy-hitter counts with a bounded dictionary.
 
-    ``counts[key] - errs[key]`` is a guaranteed lower bound of the key's true count; every
-    share this module reports uses the lower bound, so a diverse stream (whose evicted keys
-    inflate newcomers' counts) never looks templated.
+    Keys are counted exactly while tracked; when more than ``cap`` keys are tracked, the
+    rarest are dropped (a dropped key that comes back starts again from one). Every count
+    is therefore a guaranteed LOWER bound of the key's true count, which is what the
+    detector needs: a diverse stream never looks templated, a templated one keeps its
+    template counted exactly. Amortised O(1) per key.
     """
 
-    __slots__ = ("counts", "errs", "k")
+    __slots__ = ("cap", "counts")
 
-    def __init__(self, k: int = 8) -> None:
-        self.k = k
+    def __init__(self, cap: int = 32) -> None:
+        self.cap = cap
         self.counts: dict[int, int] = {}
-        self.errs: dict[int, int] = {}
 
-    def add(self, key: int, weight: int = 1, err: int = 0) -> None:
+    def add(self, key: int, weight: int = 1) -> None:
         counts = self.counts
-        if key in counts:
-            counts[key] += weight
-            self.errs[key] += err
-        elif len(counts) < self.k:
-            counts[key] = weight
-            self.errs[key] = err
-        else:
-            victim = min(counts, key=lambda x: (counts[x], x))
-            base = counts.pop(victim)
-            del self.errs[victim]
-            counts[key] = base + weight
-            self.errs[key] = base + err
+        counts[key] = counts.get(key, 0) + weight
+        if len(counts) > self.cap:
+            self._prune()
+
+    def _prune(self) -> None:
+        counts = self.counts
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        self.counts = dict(ordered[: self.cap // 2])
 
     def merge(self, other: TopK) -> None:
-        for key, count in sorted(other.counts.items()):
-            self.add(key, count, other.errs[key])
+        counts = self.counts
+        for key, count in other.counts.items():
+            counts[key] = counts.get(key, 0) + count
+        if len(counts) > self.cap:
+            self._prune()
 
     def low(self, key: int) -> int:
         """Guaranteed lower bound of ``key``'s count (0 when not tracked)."""
-        count = self.counts.get(key)
-        return 0 if count is None else count - self.errs[key]
+        return self.counts.get(key, 0)
 
     def top(self) -> tuple[int, int]:
         """(key, lower-bound count) of the heaviest key, (0, 0) when empty."""
         if not self.counts:
             return 0, 0
-        key = max(self.counts, key=lambda x: (self.low(x), -x))
-        return key, self.low(key)
+        key = max(self.counts, key=lambda x: (self.counts[x], -x))
+        return key, self.counts[key]
+
+    def top_count(self) -> int:
+        """Lower-bound count of the heaviest key (0 when empty)."""
+        return max(self.counts.values()) if self.counts else 0
 
     def heavy(self, total: int, share: float) -> set[int]:
         """Keys certain to cover at least ``share`` of ``total``."""
-        return {k for k in self.counts if k and self.low(k) >= share * total}
+        need = share * total
+        return {k for k, c in self.counts.items() if k and c >= need}
 
 
 class Stats:
@@ -158,6 +162,15 @@ class Stats:
 
     def merge(self, other: Stats) -> None:
         """Add another stream's counters (cluster = sum of its accounts)."""
+        self.merge_scalars(other)
+        if len(self.days) < 64:
+            self.days |= other.days
+        self.prefix.merge(other.prefix)
+        self.suffix.merge(other.suffix)
+        self.sysk.merge(other.sysk)
+
+    def merge_scalars(self, other: Stats) -> None:
+        """Add another stream's counters except the template summaries and day set."""
         self.n += other.n
         self.first_ts = min(self.first_ts, other.first_ts)
         self.last_ts = max(self.last_ts, other.last_ts)
@@ -177,18 +190,13 @@ class Stats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.n_tag = [a + b for a, b in zip(self.n_tag, other.n_tag, strict=True)]
         self.hours = [a + b for a, b in zip(self.hours, other.hours, strict=True)]
-        if len(self.days) < 64:
-            self.days |= other.days
-        self.prefix.merge(other.prefix)
-        self.suffix.merge(other.suffix)
-        self.sysk.merge(other.sysk)
 
 
 def profile(s: Stats) -> dict[str, float]:
     """Named feature shares in [0, 1] (plus raw sizes) of a counter set."""
     n = max(s.n, 1)
     harvest_top = max(s.n_tag[i] for i in _HARVEST_TAGS) / n
-    template = max(s.prefix.top()[1], s.suffix.top()[1]) / n
+    template = max(s.prefix.top_count(), s.suffix.top_count()) / n
     active_hours = sum(1 for h in s.hours if h)
     span_days = max(0.0, s.last_ts - s.first_ts) / _DAY if s.n > 1 else 0.0
     if s.gap_n >= 2:

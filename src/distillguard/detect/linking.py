@@ -1,14 +1,16 @@
 """Cross-account linking: accounts that share rare attribute values, grouped into clusters.
 
-Each link *type* (payment fingerprint, client fingerprint, system prompt, system-prompt
-SimHash band, dominant template, egress IP + client fingerprint, sign-up burst) has a cap:
-a value links the accounts sharing it only while at most ``cap`` accounts share it. That is
-the rarity weighting: a popular SDK fingerprint or a big NAT soon exceeds its cap and links
-nobody, while a card shared by 40 accounts does. Counts are causal (accounts seen so far),
-so a value can be rare early and popular later; when a value that was holding accounts
-together passes its cap, the union-find is rebuilt from the values still linkable, which
-splits whatever only that value had joined. Rebuilds happen only on such events, so the
-same prefix of the log always yields the same clusters.
+Each link *type* (payment fingerprint, client fingerprint + system-prompt SimHash band,
+system prompt, dominant template, egress IP + client fingerprint, sign-up burst) has a
+cap: a value links the accounts sharing it only while at most ``cap`` accounts share it.
+Types that ordinary software and networks make common have a *relative* cap as well: at
+most ``share`` of the accounts known so far (never below ``floor``). That is the rarity
+weighting: a popular SDK fingerprint soon exceeds its cap and links nobody, while a card
+shared by 40 accounts does. Counts are causal (accounts seen so far), so a value can be
+rare early and popular later; when a value that was holding accounts together passes its
+cap, the union-find is rebuilt from the values still linkable, which splits whatever only
+that value had joined. Rebuilds happen only on such events, so the same prefix of the log
+always yields the same clusters.
 """
 
 from __future__ import annotations
@@ -23,8 +25,18 @@ _PER_ACCOUNT = 8  # values of one type an account may register (bounded memory)
 class Linker:
     """Union-find over accounts, fed ``(type, value)`` attributes one at a time."""
 
-    def __init__(self, caps: dict[str, int]) -> None:
+    def __init__(
+        self,
+        caps: dict[str, int],
+        relative: frozenset[str] = frozenset(),
+        share: float = 0.0,
+        floor: int = 0,
+    ) -> None:
         self.caps = {k: int(v) for k, v in caps.items()}
+        self.relative = relative
+        self.share = share
+        self.floor = floor
+        self.population = 0  # accounts known so far (for relative caps)
         self.members: dict[tuple[str, object], list[str] | None] = {}
         self.parent: dict[str, str] = {}
         self.size: dict[str, int] = {}
@@ -64,6 +76,8 @@ class Linker:
         cap = self.caps.get(kind, 0)
         if cap <= 0 or value is None or value == "" or value == 0:
             return None
+        if kind in self.relative:
+            cap = min(cap, max(self.floor, int(self.share * self.population)))
         seen = self._registered.setdefault(account, {}).setdefault(kind, set())
         if value in seen or len(seen) >= _PER_ACCOUNT:
             return None

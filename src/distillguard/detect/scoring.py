@@ -19,7 +19,8 @@ from distillguard.detect.policy import Policy
 
 __all__ = ["Assessment", "assess", "describe"]
 
-_CONTENT = ("cot", "grading", "harvest_top", "rewrite_probe", "sys_extract", "saturation", "probe")
+_PAYLOAD = ("cot", "grading", "rewrite_probe", "sys_extract", "probe")
+_FOCUS = ("harvest_top", "saturation")
 _POLICY_KEY = {"harvest_top": "harvest"}
 _TEXT = {
     "cot": "{p:.0%} of prompts ask for step-by-step reasoning",
@@ -59,21 +60,34 @@ def _manner(prof: dict[str, float], policy: Policy) -> dict[str, float]:
     return out
 
 
-def assess(stats: Stats, policy: Policy, prior: float) -> Assessment:
-    """Score a counter set (an account's or a cluster's) on its behaviour alone."""
+def assess(stats: Stats, policy: Policy, prior: float, accounts: int = 1) -> Assessment:
+    """Score a counter set (an account's, or a cluster core's over ``accounts`` accounts).
+
+    evidence = payload x (1 + focus + manner + coordination): *payload* is what only a
+    distiller needs (reasoning traces, grader verdicts, rewrites / boundary probes, system
+    prompt extraction, logprobs); *focus* (one harvested capability, max_tokens at the
+    limit) and *manner* (templates, single turns, round the clock, metronomic timing)
+    amplify it; *coordination* grows with the number of accounts in a cluster core that
+    share the pattern. No payload, no evidence: a coding tool asking for long outputs or a
+    templated batch job is never convicted for its shape alone.
+    """
     prof = profile(stats)
     w = policy.values["content"]
-    content = {k: w[_POLICY_KEY.get(k, k)] * prof[k] for k in _CONTENT}
-    # harvesting one capability is only content when the rest of the payload agrees
-    content["harvest_top"] *= 0.5 + 0.5 * max(prof["template"], prof["cot"])
+    payload = {k: w[k] * prof[k] for k in _PAYLOAD}
+    focus = {k: w[_POLICY_KEY.get(k, k)] * prof[k] for k in _FOCUS}
     manner = _manner(prof, policy)
-    c_sum = sum(content.values())
-    evidence = c_sum * (1.0 + sum(manner.values()))
+    coordination = policy.get("cluster", "coordination") * math.log2(max(accounts, 1))
+    evidence = sum(payload.values()) * (
+        1.0 + sum(focus.values()) + sum(manner.values()) + coordination
+    )
     conf = prof["n"] / (prof["n"] + prior)
     score = 1.0 - math.exp(-evidence * conf / policy.get("evidence", "scale"))
-    reasons = [k for k, v in content.items() if v >= 0.25]
+    reasons = [k for k, v in payload.items() if v >= 0.25]
     if reasons:
+        reasons += [k for k, v in focus.items() if v >= 0.25]
         reasons += [k for k, v in manner.items() if v >= 0.2]
+        if accounts >= 2:
+            reasons.append("coordinated")
     return Assessment(score, reasons, prof)
 
 
