@@ -75,6 +75,15 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / TICK
 
 
+def is_helper(pid: int) -> bool:
+    """A multiprocessing child (the live detector, its resource tracker), not a worker."""
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"multiprocessing" in cmd
+
+
 def family(pid: int) -> list[int]:
     """``pid`` and its child processes (the gateway's workers)."""
     out = [pid]
@@ -180,6 +189,38 @@ def start_gateway(
     return proc, port, secret
 
 
+def run_baseline(mock_port: int, tmp: Path, n: int, direct1: dict, direct32: dict) -> dict:
+    """The same load through a minimal aiohttp proxy (bench/gateway_baseline_aiohttp.py)."""
+    port = free_port()
+    script = ROOT / "bench" / "gateway_baseline_aiohttp.py"
+    proc = subprocess.Popen(
+        [PY, str(script), f"http://127.0.0.1:{mock_port}", str(port), "k", str(tmp / "b.log")],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        wait_port(port, proc)
+        hdr = {"authorization": "Bearer k", "content-type": "application/json"}
+        url = f"http://127.0.0.1:{port}/v1/chat/completions"
+        h2load(url, 2000, 4, hdr, tmp)
+        cpu0 = cpu_seconds([proc.pid])
+        c1 = h2load(url, n // 4, 1, hdr, tmp)
+        cpu1 = cpu_seconds([proc.pid])
+        c32 = h2load(url, n, 32, hdr, tmp)
+        cpu2 = cpu_seconds([proc.pid])
+    finally:
+        stop(proc)
+    return {
+        "c1": c1,
+        "c32": c32,
+        "cpu_us_per_req_c1": (cpu1 - cpu0) / c1["n"] * 1e6,
+        "cpu_us_per_req_c32": (cpu2 - cpu1) / c32["n"] * 1e6,
+        "added_p50_ms_c1": c1["p50_ms"] - direct1["p50_ms"],
+        "added_p99_ms_c1": c1["p99_ms"] - direct1["p99_ms"],
+        "throughput_ratio_c32": c32["rps"] / direct32["rps"],
+    }
+
+
 def stop(proc: subprocess.Popen) -> None:
     proc.send_signal(signal.SIGTERM)
     try:
@@ -196,6 +237,7 @@ def main() -> int:
     ap.add_argument("--ttft-requests", type=int, default=200)
     ap.add_argument("--gateway-arg", action="append", default=[], help="extra gateway flag")
     ap.add_argument("--no-ttft", action="store_true")
+    ap.add_argument("--baseline", action="store_true", help="also run a minimal aiohttp proxy")
     args = ap.parse_args()
     EXTRA.extend(args.gateway_arg)
     if shutil.which("h2load") is None:
@@ -224,6 +266,8 @@ def main() -> int:
         direct1 = h2load(direct_url, n // 4, 1, {}, tmp)
         direct32 = h2load(direct_url, n, 32, {}, tmp)
         results["direct"] = {"c1": direct1, "c32": direct32}
+        if args.baseline:
+            results["aiohttp_baseline"] = run_baseline(mock_port, tmp, n, direct1, direct32)
         for workers in args.workers:
             sub = tmp / f"w{workers}"
             sub.mkdir()
@@ -232,13 +276,17 @@ def main() -> int:
                 hdr = {"authorization": f"Bearer {secret}", "content-type": "application/json"}
                 url = f"http://127.0.0.1:{port}/v1/chat/completions"
                 h2load(url, 2000, 4, hdr, tmp)  # warm-up
-                pids = family(gw.pid)
-                cpu0 = cpu_seconds(pids)
+                everyone = family(gw.pid)
+                pids = [p for p in everyone if not is_helper(p)]
+                helpers = [p for p in everyone if is_helper(p)]
+                cpu0, det0 = cpu_seconds(pids), cpu_seconds(helpers)
                 c1 = h2load(url, n // 4, 1, hdr, tmp)
                 cpu1 = cpu_seconds(pids)
                 c32 = h2load(url, n, 32, hdr, tmp)
-                cpu2 = cpu_seconds(pids)
+                time.sleep(2.0)  # let the detector catch up before reading its CPU
+                cpu2, det2 = cpu_seconds(pids), cpu_seconds(helpers)
                 run = {
+                    "detector_cpu_us_per_exchange": (det2 - det0) / (c1["n"] + c32["n"]) * 1e6,
                     "c1": c1,
                     "c32": c32,
                     "cpu_us_per_req_c1": (cpu1 - cpu0) / c1["n"] * 1e6,
@@ -283,10 +331,20 @@ def main() -> int:
         f"direct: c1 p50 {d1['p50_ms']:.3f} ms p99 {d1['p99_ms']:.3f} ms; "
         f"c32 {d32['rps']:.0f} req/s"
     )
+    b = results.get("aiohttp_baseline")
+    if b:
+        print(
+            f"aiohttp baseline: CPU/req {b['cpu_us_per_req_c1']:.0f} µs (c1), "
+            f"{b['cpu_us_per_req_c32']:.0f} µs (c32); added p50 {b['added_p50_ms_c1']:.3f} ms, "
+            f"added p99 {b['added_p99_ms_c1']:.3f} ms (c1); c32 {b['c32']['rps']:.0f} req/s = "
+            f"{b['throughput_ratio_c32']:.0%} of direct"
+        )
     for w, r in results["runs"].items():
         print(
             f"gateway workers={w}: CPU/req {r['cpu_us_per_req_c1']:.0f} µs (c1), "
-            f"{r['cpu_us_per_req_c32']:.0f} µs (c32); added p50 {r['added_p50_ms_c1']:.3f} ms, "
+            f"{r['cpu_us_per_req_c32']:.0f} µs (c32), detector "
+            f"{r['detector_cpu_us_per_exchange']:.0f} µs/exchange; "
+            f"added p50 {r['added_p50_ms_c1']:.3f} ms, "
             f"added p99 {r['added_p99_ms_c1']:.3f} ms (c1); c32 {r['c32']['rps']:.0f} req/s = "
             f"{r['throughput_ratio_c32']:.0%} of direct; TTFT added p50 "
             f"{r.get('ttft_added_p50_ms', float('nan')):.3f} ms; statuses {r['c32']['statuses']}"

@@ -667,20 +667,23 @@ class Gateway:
                 async for chunk in up:
                     if ttft is None:
                         ttft = time.perf_counter()
-                    events = parser.feed(chunk)
                     if not rewrite:
-                        for _, data in events:
-                            asm.feed(data)
+                        # relay first, then look: the client's next token never waits for
+                        # the assembler
+                        out = chunk
                         if self.strict:
-                            chunk = held + chunk
+                            out = held + chunk
                             held = b""
                             for tail in _STRICT_TAILS:
-                                at = chunk.find(tail)
+                                at = out.find(tail)
                                 if at >= 0:
-                                    chunk, held = chunk[:at], chunk[at:]
+                                    out, held = out[:at], out[at:]
                                     break
-                        await resp.write(chunk)
+                        await resp.write(out)
+                        for _, data in parser.feed(chunk):
+                            asm.feed(data)
                         continue
+                    events = parser.feed(chunk)
                     out = b""
                     for name, data in events:
                         obj = asm.feed(data)

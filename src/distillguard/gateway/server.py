@@ -127,12 +127,13 @@ class ResponseWriter:
     """Writes one response: either :meth:`send` a whole body, or :meth:`start` a chunked
     stream, :meth:`write` chunks (waiting for the socket to drain) and :meth:`end` it."""
 
-    __slots__ = ("_conn", "_keep_alive", "_streaming", "done", "started", "status")
+    __slots__ = ("_conn", "_keep_alive", "_pending", "_streaming", "done", "started", "status")
 
     def __init__(self, conn: _HttpConnection, keep_alive: bool) -> None:
         self._conn = conn
         self._keep_alive = keep_alive
         self._streaming = False
+        self._pending = b""
         self.started = False
         self.done = False
         self.status = 0
@@ -187,7 +188,8 @@ class ResponseWriter:
             f"content-type: {content_type}\r\ncache-control: no-cache\r\n"
             "transfer-encoding: chunked\r\n"
         ).encode("latin-1")
-        self._conn.write(bytes(self._head(status, headers, extra)))
+        # held back and sent with the first chunk: one send, one packet for the first token
+        self._pending = bytes(self._head(status, headers, extra))
 
     async def write(self, chunk: bytes) -> None:
         """Send one chunk; waits while the client is not reading. Raises :class:`ClientGone`."""
@@ -196,7 +198,11 @@ class ResponseWriter:
         conn = self._conn
         if conn.closed:
             raise ClientGone("client disconnected")
-        conn.write(b"%x\r\n%b\r\n" % (len(chunk), chunk))
+        if self._pending:
+            conn.write(self._pending + b"%x\r\n%b\r\n" % (len(chunk), chunk))
+            self._pending = b""
+        else:
+            conn.write(b"%x\r\n%b\r\n" % (len(chunk), chunk))
         if conn.write_paused:
             await conn.drained()
             if conn.closed:
@@ -209,10 +215,11 @@ class ResponseWriter:
         self.done = True
         if self._conn.closed:
             return
+        head, self._pending = self._pending, b""
         if trailer:
-            self._conn.write(b"%x\r\n%b\r\n0\r\n\r\n" % (len(trailer), trailer))
+            self._conn.write(head + b"%x\r\n%b\r\n0\r\n\r\n" % (len(trailer), trailer))
         else:
-            self._conn.write(b"0\r\n\r\n")
+            self._conn.write(head + b"0\r\n\r\n")
         self._conn.response_done(self._keep_alive)
 
     def abort(self) -> None:
