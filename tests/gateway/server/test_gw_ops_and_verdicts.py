@@ -209,3 +209,42 @@ def test_admin_route_needs_the_admin_token(mock_upstream: Any, gw_factory: Any, 
 def test_pass_through_routes_need_a_key(gateway: Any, http: Any, path: str) -> None:
     method = "GET" if path == "/v1/models" else "POST"
     assert http(gateway.url + path, method, b"{}" if method == "POST" else None)[0] == 401
+
+
+def test_throttled_accounts_are_degraded(mock_upstream: Any, gw_factory: Any, http: Any) -> None:
+    from distillguard.gateway.config import Limit, VerdictPolicy
+
+    degrade = VerdictPolicy(
+        limit=Limit(rpm=10_000.0),
+        max_tokens_cap=5,
+        strip_reasoning=True,
+        route_model="mock-reasoner",
+    )
+    gw = gw_factory(mock_upstream.url, verdicts={Verdict.THROTTLE: degrade})
+    with StateDB(gw.app.state_path) as db:
+        db.set_verdicts(
+            [VerdictRow("acct-1", Verdict.THROTTLE, 0.8, None, ["cot"], "batch", now_ts())]
+        )
+    body = {**_chat("marker-degrade"), "max_tokens": 400}
+
+    def words() -> int:
+        _, _, out = http(gw.url + CHAT, "POST", body, _auth(gw))
+        return len(orjson.loads(out)["choices"][0]["message"]["content"].split())
+
+    assert _poll(words, 5) == 5
+    _, _, out = http(gw.url + CHAT, "POST", body, _auth(gw))
+    answer = orjson.loads(out)
+    assert answer["model"] == "mock-reasoner"  # routed
+    assert "reasoning_content" not in answer["choices"][0]["message"]  # stripped
+    client = openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.keys["acct-1"], max_retries=0)
+    chunks = list(client.chat.completions.create(**{**body, "stream": True}))
+    assert not any(
+        getattr(c.choices[0].delta, "reasoning_content", None) for c in chunks if c.choices
+    )
+    rec = [r for r in gw.flush_log() if "marker-degrade" in str(r["request"])][-1]
+    assert rec["request"]["max_tokens"] == 400  # the log keeps what the client sent
+    assert {"max_tokens", "model"} <= set(rec["meta"]["degraded"])
+    assert "reasoning_content" not in rec["response"]["choices"][0]["message"]
+    # an allowed account is untouched
+    _, _, out = http(gw.url + CHAT, "POST", body, _auth(gw, "acct-2"))
+    assert orjson.loads(out)["model"] == "mock-gpt"
