@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Test whether a suspect model learned from watermarked outputs",
     ),
     "verify": ("distillguard.provenance.commands", "Verify signed responses or an exported log"),
+    "replay": ("distillguard.replay", "Replay an exchange log through a running gateway"),
 }
 
 

@@ -9,8 +9,17 @@ the command it stands for, so a newcomer can repeat any of them by hand.
 from __future__ import annotations
 
 import argparse
+import csv
+import os
+import secrets
 import shutil
+import socket
+import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -32,6 +41,12 @@ def configure_demo(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--keep", action="store_true", help="keep the working folder from an earlier run"
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=7 * 86400 / 45,
+        help="replay speed-up for the live part (default: the week in about 45 s)",
     )
 
 
@@ -111,8 +126,151 @@ def run_demo(args: argparse.Namespace) -> int:
             ]
         )
 
-    steps += [simulate, ingest, detect, evaluate]
+    def live() -> None:
+        story.header(
+            "Put the gateway in front of a model server and replay the week through it, live"
+        )
+        _live_gateway(out, sim_dir, db, speed=args.speed)
+
+    steps += [simulate, ingest, detect, evaluate, live]
     for step in steps:
         step()
     print(f"\nDone. Everything the demo wrote is in {out}/", flush=True)
     return 0
+
+
+# --------------------------------------------------------------------------------------
+# The live part: mock model server + gateway as real processes, traffic replayed over HTTP
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_ready(url: str, proc: subprocess.Popen[bytes], what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise ConfigError(f"{what} exited early with status {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    raise ConfigError(f"{what} did not become ready at {url}")
+
+
+def _labels(path: Path) -> dict[str, tuple[str, str]]:
+    with path.open(newline="") as fh:
+        return {
+            row["account_id"]: (row["label"], row["campaign"] or row["persona"])
+            for row in csv.DictReader(fh)
+        }
+
+
+def _live_gateway(out: Path, sim_dir: Path, db: Path, *, speed: float) -> None:
+    import orjson
+
+    from distillguard.gateway.keys import create_key
+    from distillguard.gateway.state import StateDB
+    from distillguard.replay import read_rows, replay
+
+    gw_db = out / "gateway.duckdb"
+    state_path = out / "gateway.state.sqlite"
+    admin_token = secrets.token_urlsafe(24)
+    env = dict(os.environ, DISTILLGUARD_ADMIN_TOKEN=admin_token, DISTILLGUARD_PROGRESS="0")
+
+    accounts = [
+        orjson.loads(line)
+        for line in (sim_dir / "accounts.jsonl").read_bytes().splitlines()
+        if line.strip()
+    ]
+    keys: dict[str, str] = {}
+    with StateDB(state_path) as state:
+        state.upsert_accounts(accounts, actor="demo")
+        for acct in accounts:
+            _, secret = create_key(state, acct["account_id"], actor="demo", name="demo")
+            keys[acct["account_id"]] = secret
+    print(f"created API keys for {len(keys):,} accounts (stored as SHA-256 hashes only)")
+
+    # The replay compresses a week into under a minute, so ordinary limits are scaled up by
+    # the same factor; a throttled account keeps the real-time limit, which at this speed
+    # leaves it a trickle.
+    config = out / "gateway.toml"
+    config.write_text(
+        "[limits.key]\nrpm = 100000000\ntpm = 100000000000\n"
+        "[limits.account]\nrpm = 100000000\ntpm = 100000000000\n"
+        "[limits.cluster]\nrpm = 100000000\ntpm = 100000000000\n"
+        "[verdicts.throttle]\nrpm = 6\ntpm = 8000\nmax_tokens_cap = 512\n"
+        "strip_reasoning = true\n"
+    )
+    mock_port, gw_port = _free_port(), _free_port()
+    python = [sys.executable, "-m", "distillguard"]
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        mock = subprocess.Popen(
+            [*python, "mock-upstream", "--port", str(mock_port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        procs.append(mock)
+        _wait_ready(f"http://127.0.0.1:{mock_port}/v1/models", mock, "mock upstream")
+        gw_argv = [*python, "gateway", "--upstream", f"http://127.0.0.1:{mock_port}"]
+        gw_argv += ["--port", str(gw_port), "--db", str(gw_db), "--state", str(state_path)]
+        gw_argv += ["--log-dir", str(out / "gateway-log"), "--config", str(config)]
+        print("$ distillguard " + " ".join(gw_argv[3:]))
+        gateway = subprocess.Popen(gw_argv, env=env, stdout=subprocess.DEVNULL)
+        procs.append(gateway)
+        base = f"http://127.0.0.1:{gw_port}"
+        _wait_ready(f"{base}/readyz", gateway, "gateway")
+
+        labels = _labels(sim_dir / "labels.csv")
+        tick = {"next": time.monotonic() + 10.0, "attack": Counter(), "legit": Counter()}
+
+        def on_result(row, status: int) -> None:  # type: ignore[no-untyped-def]
+            label = labels.get(row.account_id, ("legit", ""))[0]
+            tick[label][status] += 1
+            if time.monotonic() >= tick["next"]:
+                tick["next"] = time.monotonic() + 10.0
+                print("  " + _tally(tick["attack"], tick["legit"]), flush=True)
+
+        print(f"replaying at {speed:,.0f}x through {base} ...", flush=True)
+        report = replay(read_rows(db), base, keys, speed=speed, concurrency=32, on_result=on_result)
+        print("  " + _tally(tick["attack"], tick["legit"]))
+        print(f"replayed {report.sent:,} requests in {report.seconds:.0f} s")
+        _live_summary(report, labels)
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _tally(attack: Counter[int], legit: Counter[int]) -> str:
+    def part(c: Counter[int]) -> str:
+        total = sum(c.values())
+        refused = c[403] + c[429]
+        return f"{total:,} sent, {refused:,} refused ({refused / max(total, 1):.0%})"
+
+    return f"attack: {part(attack)} | ordinary: {part(legit)}"
+
+
+def _live_summary(report, labels: dict[str, tuple[str, str]]) -> None:  # type: ignore[no-untyped-def]
+    groups: dict[str, list[str]] = {}
+    for account in report.per_account:
+        label, group = labels.get(account, ("legit", "?"))
+        groups.setdefault(f"{label}:{group}", []).append(account)
+    print(f"\n  {'who':<34}{'accounts':>9}{'refused acc.':>13}{'requests':>10}{'refused':>9}")
+    for name in sorted(groups):
+        accts = groups[name]
+        total = sum(sum(report.per_account[a].values()) for a in accts)
+        refused = sum(report.refused(a) for a in accts)
+        hit = sum(1 for a in accts if report.refused(a))
+        print(f"  {name:<34}{len(accts):>9,}{hit:>13,}{total:>10,}{refused / max(total, 1):>9.0%}")
