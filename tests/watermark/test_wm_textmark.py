@@ -143,3 +143,42 @@ def test_real_text_round_trip(keyring, shared_prompts) -> None:
         assert re.findall(r"\d+", before) == re.findall(r"\d+", after.text)
     found = tw.detect([m.text for m in marked], "acct-9", strength=2.0)
     assert found.detected(1e-6), found
+
+
+STREAMED = """I am sure you are right. Do not worry,
+it does not matter. For example, the color center.
+```python
+color = "center"  # do not
+``` and then you are done, do not worry.
+Inline ```x``` do not toward. Visit https://x.org/color now, we cannot.
+~~~
+do not
+~~~
+Last line: we are here and do not stop"""
+
+
+def test_streamed_chunks_equal_the_whole_response(keyring) -> None:
+    tw = TextWatermarker(keyring)
+    whole = tw.apply(STREAMED, "acct-s", 2.0)
+    assert whole.n_changed > 0
+    for seed in range(30):
+        rng = np.random.default_rng(seed)
+        stream = tw.stream("acct-s", 2.0)
+        pieces, i = [], 0
+        while i < len(STREAMED):
+            k = int(rng.integers(1, 15))
+            pieces.append(stream.feed(STREAMED[i : i + k]))
+            i += k
+        pieces.append(stream.flush())
+        assert "".join(pieces) == whole.text
+        assert stream.result().n_changed == whole.n_changed
+
+
+def test_stream_holds_at_most_max_hold(keyring) -> None:
+    tw = TextWatermarker(keyring)
+    stream = tw.stream("acct-s", 1.0, max_hold=50)
+    long_line = "we do not stop " * 10
+    relayed = stream.feed(long_line)
+    assert relayed == long_line  # relayed unmarked rather than held
+    assert stream.feed(" and do not go\nyou are here ") == " and do not go\n"
+    assert stream.flush() == tw.apply("you are here ", "acct-s").text

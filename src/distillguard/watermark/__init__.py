@@ -27,7 +27,7 @@ from distillguard.watermark.radioactivity import (
     test_radioactivity,
 )
 from distillguard.watermark.scheme import Detection, Scheme, TokenScheme, Units
-from distillguard.watermark.textmark import TextScheme, TextWatermarker, WatermarkedText
+from distillguard.watermark.textmark import TextScheme, TextStream, TextWatermarker, WatermarkedText
 from distillguard.watermark.tokenizer import HFTokenizer, Tokenizer, WordTokenizer
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "RadioactivityResult",
     "Scheme",
     "TextScheme",
+    "TextStream",
     "TextWatermarker",
     "TokenScheme",
     "Tokenizer",

@@ -28,7 +28,7 @@ from distillguard.watermark._stats import binom_logsf
 from distillguard.watermark.keys import Keyring
 from distillguard.watermark.scheme import Detection, Scheme, Units
 
-__all__ = ["TextScheme", "TextWatermarker", "WatermarkedText"]
+__all__ = ["TextScheme", "TextStream", "TextWatermarker", "WatermarkedText"]
 
 _SEL_SALT = 0x5EC7_10AD_D15C_0A11
 _GOLD = 0x9E3779B97F4A7C15
@@ -145,8 +145,12 @@ class TextScheme(Scheme):
         prev = _START
         n = len(text)
         i = 0
+        line_start = start
         while i < len(matches):
             m = matches[i]
+            if text.find("\n", line_start, m.start()) >= 0:
+                prev = _START  # the context is the previous word on the same line
+            line_start = m.end()
             lower = _norm(m.group())
             entry, last = self._match(text, matches, i, lower)
             if entry is None:
@@ -155,6 +159,7 @@ class TextScheme(Scheme):
                 continue
             s, e = m.start(), matches[last].end()
             i = last + 1
+            line_start = e
             unit = mix64_int(((prev * _GOLD) & MASK64) ^ entry.cls)
             prev = entry.cls
             if (s > 0 and text[s - 1] in _NO_TOUCH_BEFORE) or (
@@ -261,6 +266,11 @@ class TextWatermarker:
         pieces.append(text[pos:])
         return WatermarkedText("".join(pieces), changed, _count_words(text), key.key_id, sites)
 
+    def stream(self, account_id: str, strength: float = 1.0, max_hold: int = 4000) -> TextStream:
+        """A :class:`TextStream` for one streamed response of ``account_id``."""
+        self.apply("", account_id, strength)  # validates the arguments
+        return TextStream(self, account_id, strength, max_hold)
+
     def units(self, texts: str | Iterable[str], strength: float = 1.0) -> Units:
         return self.scheme.units(texts, strength)
 
@@ -274,6 +284,77 @@ class TextWatermarker:
         """Test one account's key against a text or a corpus of texts."""
         key = self.keyring.account_key(account_id, self.scheme.name, key_id)
         return self.scheme.detect_units(self.scheme.units(texts, strength), key)
+
+
+class TextStream:
+    """Watermark a streamed response chunk by chunk (from :meth:`TextWatermarker.stream`).
+
+    ``feed(delta)`` returns the text that can be relayed now: every completed line,
+    watermarked exactly as :meth:`TextWatermarker.apply` would mark the whole response;
+    the current unfinished line is held back (the scheme needs the whole line to know
+    whether it looks like code). Fenced code blocks are tracked across lines and relayed
+    unchanged. A line longer than ``max_hold`` characters is relayed unmarked rather
+    than held longer. ``flush()`` returns the rest at the end of the stream.
+    """
+
+    def __init__(
+        self, marker: TextWatermarker, account_id: str, strength: float, max_hold: int
+    ) -> None:
+        self._marker = marker
+        self._account = account_id
+        self._strength = strength
+        self._max_hold = max_hold
+        self._buf = ""
+        self._fence: str | None = None
+        self._passthrough = False
+        self.n_changed = 0
+        self.n_words = 0
+        self.n_sites = 0
+        self.key_id = marker.keyring.account_key(account_id, marker.scheme.name).key_id
+
+    def feed(self, delta: str) -> str:
+        """Add a chunk; return the text ready to relay (possibly empty)."""
+        self._buf += delta
+        cut = self._buf.rfind("\n")
+        if cut < 0:
+            if len(self._buf) > self._max_hold:
+                self._passthrough = True
+                out, self._buf = self._buf, ""
+                self.n_words += _count_words(out)
+                return out
+            return ""
+        ready, self._buf = self._buf[: cut + 1], self._buf[cut + 1 :]
+        return "".join(self._line(line) for line in ready.splitlines(keepends=True))
+
+    def flush(self) -> str:
+        """The held-back rest of the response, watermarked."""
+        rest, self._buf = self._buf, ""
+        return self._line(rest) if rest else ""
+
+    def result(self) -> WatermarkedText:
+        """Totals so far, with an empty ``text`` (the text went out in pieces)."""
+        return WatermarkedText("", self.n_changed, self.n_words, self.key_id, self.n_sites)
+
+    def _line(self, line: str) -> str:
+        if self._passthrough:  # the tail of a line already relayed unmarked
+            self._passthrough = not line.endswith("\n")
+            self.n_words += _count_words(line)
+            return line
+        if self._fence is not None:
+            close = line.find(self._fence)
+            if close < 0:
+                return line
+            head, tail = line[: close + 3], line[close + 3 :]
+            self._fence = None
+            return head + self._line(tail)
+        for fence in ("```", "~~~"):
+            if line.count(fence) % 2 == 1:
+                self._fence = fence
+        out = self._marker.apply(line, self._account, self._strength)
+        self.n_changed += out.n_changed
+        self.n_words += out.n_words
+        self.n_sites += out.n_sites
+        return out.text
 
 
 def _count_words(text: str) -> int:
