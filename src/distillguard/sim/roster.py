@@ -78,17 +78,22 @@ CAMPAIGNS: dict[str, str] = {
 @dataclass(frozen=True, slots=True)
 class Sizes:
     """Multipliers on the base (scale 1) scenario: account counts and per-account volume,
-    separately for legitimate traffic and for attacks (``attack_accounts_by`` overrides
-    the attack account multiplier per campaign)."""
+    separately for legitimate traffic and for attacks (``attack_accounts_by`` and
+    ``attack_volume_by`` override the attack multipliers per campaign)."""
 
     legit_accounts: float = 1.0
     legit_volume: float = 1.0
     attack_accounts: float = 1.0
     attack_volume: float = 1.0
     attack_accounts_by: dict[str, float] = field(default_factory=dict)
+    attack_volume_by: dict[str, float] = field(default_factory=dict)
 
     def n_attack(self, campaign: str, base: float) -> float:
         return base * self.attack_accounts_by.get(campaign, self.attack_accounts)
+
+    def volume(self, campaign: str) -> float:
+        """Per-account volume multiplier of one attack campaign."""
+        return self.attack_volume_by.get(campaign, self.attack_volume)
 
 
 _COUNTRIES: tuple[tuple[str, float, float], ...] = (
@@ -627,7 +632,7 @@ def _reasoning(b: _Builder) -> None:
         "modes": {"cot": 6, "grader": 3, "rewrite": 1},
         "caps": {"math": 4, "reasoning": 3, "coding": 2, "chat": 1},
         "burst": (3, 8),
-        "waves": 20 * b.sizes.attack_volume * b.factor(40, n, attack=name),
+        "waves": 20 * b.sizes.volume(name) * b.factor(40, n, attack=name),
         "system": None,
     }
     for i in range(n):
@@ -678,7 +683,7 @@ def _agentic(b: _Builder) -> None:
             ips=tuple(datacenter_ip(r, r.choice(prefixes)) for _ in range(2)),
             client=client,
             endpoint=_endpoint(client, r),
-            rate=1.3 * b.sizes.attack_volume * shrink,
+            rate=1.3 * b.sizes.volume(name) * shrink,
             params={
                 "system": system,
                 "wrap": wraps,
@@ -725,7 +730,7 @@ def _hydra(b: _Builder, reseller: dict[str, Any]) -> None:
             ips=egress,
             client=client,
             endpoint=_endpoint(client, r),
-            rate=10 * b.sizes.attack_volume * shrink,
+            rate=10 * b.sizes.volume(name) * shrink,
             params={"turns": (1, 2), "caps": caps, "cot": 0.6, "cot_suffixes": cot, "stream": 0.3},
             **release,
         )
@@ -775,7 +780,7 @@ def _low_and_slow(b: _Builder) -> None:
             country=country,
             ips=(home,),
             client=client,
-            rate=2.5 * b.sizes.attack_volume * shrink,
+            rate=2.5 * b.sizes.volume(name) * shrink,
             tz=tz,
             params={
                 "turns": (2, 6),
@@ -810,7 +815,7 @@ def _scraper(b: _Builder) -> None:
             params={
                 "caps": {"coding": 3, "math": 2, "reasoning": 2, "chat": 2, "writing": 1},
                 "template": r.choice(("{task}", "Answer the following thoroughly.\n\n{task}")),
-                "sleep_ms": 25_000 / (b.sizes.attack_volume * shrink),
+                "sleep_ms": 25_000 / (b.sizes.volume(name) * shrink),
             },
             **_attack_release(b, 1, 3, 0.5),
         )
@@ -836,7 +841,7 @@ def _logit(b: _Builder) -> None:
             country=b.country()[0],
             ips=(datacenter_ip(r, prefix),),
             client=client,
-            rate=5 * b.sizes.attack_volume * shrink,
+            rate=5 * b.sizes.volume(name) * shrink,
             params={"burst": (60, 150), "completions": 0.5},
         )
 

@@ -45,6 +45,14 @@ PRESETS: dict[str, Sizes] = {
         attack_accounts=10.0,
         attack_volume=10.0,
         attack_accounts_by={"hydra-reseller": 18.0, "heavy-scraper": 5.0},
+        # Hydra accounts stay individually light and low-and-slow stays slow; the volume
+        # sits in the agentic and reasoning campaigns, as in the disclosure.
+        attack_volume_by={
+            "hydra-reseller": 4.0,
+            "low-and-slow": 1.5,
+            "agentic-harvest": 18.0,
+            "reasoning-harvest": 14.0,
+        },
     ),
 }
 
