@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from distillguard._types import Verdict
 from distillguard.detect._text import simhash_bands, stable_hash
@@ -31,6 +32,7 @@ __all__ = ["AccountInfo", "Engine", "VerdictChange"]
 
 _LINK_CAPS = {
     "pay": "payment",
+    "cfp": "client_fingerprint",
     "cfs": "client_system_prompt",
     "sys": "system_prompt",
     "tpl": "template",
@@ -86,7 +88,7 @@ class _Cluster:
     __slots__ = ("assessment", "convicted", "members", "pattern", "stats")
 
     def __init__(self) -> None:
-        self.pattern: tuple[list[set[int]], str | None] | None = None
+        self.pattern: tuple[list[set[int]], str | None, set[str]] | None = None
         self.stats = Stats()
         self.members: list[str] = []
         self.assessment: Assessment | None = None
@@ -127,8 +129,12 @@ class Engine:
         link = p.section("linking")
         self.linker = Linker(
             {k: link[v] for k, v in _LINK_CAPS.items()},
-            relative=frozenset(("cfs", "sys", "tpl")),
-            share=link["relative_share"],
+            relative={
+                "cfs": link["relative_share"],
+                "sys": link["relative_share"],
+                "tpl": link["relative_share"],
+                "cfp": link["client_fingerprint_share"],
+            },
             floor=link["relative_floor"],
         )
         self._burst_s = max(1, int(link["signup_burst_seconds"]))
@@ -171,8 +177,10 @@ class Engine:
         cluster = self.clusters.get(root)
         if cluster is not None:
             cluster.stats.add(ts, e, self._ev["saturation_tokens"])
-        if client_fingerprint and ip:
-            self._link(account_id, "ipc", f"{ip}|{client_fingerprint}")
+        if client_fingerprint:
+            self._link(account_id, "cfp", client_fingerprint)
+            if ip:
+                self._link(account_id, "ipc", f"{ip}|{client_fingerprint}")
         if e.sys_key:
             self._link(account_id, "sys", e.sys_key)
             if client_fingerprint:
@@ -246,9 +254,12 @@ class Engine:
         heavy.append({k for k in cs.sysk.heavy(cs.n, share) if members.get(("sys", k))})
         return heavy, cs.n_probe >= 0.5 * cs.n
 
-    def _match_count(self, s: Stats, pattern: tuple[list[set[int]], object]) -> int:
+    def _match_count(self, acct: _Acct, pattern: tuple) -> int:  # type: ignore[type-arg]
         """How many of an account's exchanges (lower bound) follow the cluster's pattern."""
-        heavy, mode = pattern
+        s = acct.stats
+        heavy, mode, cards = pattern[0], pattern[1], pattern[2] if len(pattern) > 2 else ()
+        if acct.info.payment_fingerprint in cards:
+            return s.n
         pre, suf, sysk = heavy
         # a template's fixed sentence may sit before or after the slot: count both ends
         ends = sum(s.prefix.low(k) for k in pre) + sum(s.suffix.low(k) for k in suf - pre)
@@ -263,7 +274,7 @@ class Engine:
             best = max(best, s.n_grade)
         return best
 
-    def _shared_pattern(self, cluster: _Cluster) -> tuple[list[set[int]], str | None]:
+    def _shared_pattern(self, cluster: _Cluster) -> tuple[list[set[int]], str | None, set[str]]:
         """Keep only the pattern keys that at least two members use heavily.
 
         A template one big account sends on its own is that account's habit, not a
@@ -284,7 +295,22 @@ class Engine:
             {k for k in keys if users.get((i, k), 0) >= 2}
             for i, keys in enumerate((pre, suf, sysk))
         ]
-        return keep, self._content_mode(cluster)
+        return keep, self._content_mode(cluster), self._shared_cards(cluster)
+
+    def _shared_cards(self, cluster: _Cluster) -> set[str]:
+        """Payment instruments shared across organisations inside the cluster.
+
+        One card paying for accounts of several unrelated organisations is coordination in
+        itself (an enterprise's accounts share a card but also an ``org_id``).
+        """
+        orgs: dict[str, set[str]] = {}
+        for m in cluster.members:
+            info = self.accounts[m].info
+            card = info.payment_fingerprint
+            if card:
+                orgs.setdefault(card, set()).add(info.org_id or f"acct:{m}")
+        need = self._cl["shared_card_orgs"]
+        return {card for card, o in orgs.items() if len(o) >= need}
 
     def _content_mode(self, cluster: _Cluster) -> str | None:
         """The payload that dominates the WHOLE cluster's traffic, if one does.
@@ -300,7 +326,7 @@ class Engine:
                 return name
         return None
 
-    def _consistent(self, s: Stats, core: dict[str, float] | None) -> bool:
+    def _consistent(self, s: Stats, core: dict[str, Any] | None) -> bool:
         """A member's content resembles the core's (not just its wording)."""
         if core is None:
             return True
@@ -313,6 +339,10 @@ class Engine:
         ):
             if core[key] >= 0.3 and value < 0.4 * core[key] * s.n:
                 return False
+        for i, share in enumerate(core.get("tags", ())):
+            # the same capabilities, too: a chat user who asks for steps is not an agent loop
+            if share >= 0.5 and s.n_tag[i] < 0.4 * share * s.n:
+                return False
         return True
 
     def _matches(self, acct: _Acct, cluster: _Cluster) -> bool:
@@ -322,7 +352,7 @@ class Engine:
         core = cluster.assessment.profile if cluster.assessment is not None else None
         return (
             s.n > 0
-            and self._match_count(s, cluster.pattern) >= self._cl["member_match"] * s.n
+            and self._match_count(acct, cluster.pattern) >= self._cl["member_match"] * s.n
             and self._consistent(s, core)
         )
 
@@ -332,10 +362,11 @@ class Engine:
         matched_n = 0
         matched: list[str] = []
         for m in cluster.members:
-            s = self.accounts[m].stats
+            acct = self.accounts[m]
+            s = acct.stats
             if s.n == 0:
                 continue
-            count = self._match_count(s, cluster.pattern)  # type: ignore[arg-type]
+            count = self._match_count(acct, cluster.pattern)
             if count >= need * s.n and self._consistent(s, profile):
                 matched.append(m)
                 core.merge_scalars(s)

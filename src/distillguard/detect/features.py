@@ -14,6 +14,7 @@ scores.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from distillguard.detect.enrich import COT, GRADE, REWRITE, SYSX, TAGS, TOOL, Enriched
 
@@ -192,7 +193,7 @@ class Stats:
         self.hours = [a + b for a, b in zip(self.hours, other.hours, strict=True)]
 
 
-def profile(s: Stats) -> dict[str, float]:
+def profile(s: Stats) -> dict[str, Any]:
     """Named feature shares in [0, 1] (plus raw sizes) of a counter set."""
     n = max(s.n, 1)
     harvest_top = max(s.n_tag[i] for i in _HARVEST_TAGS) / n
@@ -221,4 +222,5 @@ def profile(s: Stats) -> dict[str, float]:
         "span_days": span_days,
         "n_days": float(len(s.days)),
         "gap_cv": cv,
+        "tags": [c / n for c in s.n_tag],
     }

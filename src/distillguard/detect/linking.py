@@ -26,15 +26,10 @@ class Linker:
     """Union-find over accounts, fed ``(type, value)`` attributes one at a time."""
 
     def __init__(
-        self,
-        caps: dict[str, int],
-        relative: frozenset[str] = frozenset(),
-        share: float = 0.0,
-        floor: int = 0,
+        self, caps: dict[str, int], relative: dict[str, float] | None = None, floor: int = 0
     ) -> None:
         self.caps = {k: int(v) for k, v in caps.items()}
-        self.relative = relative
-        self.share = share
+        self.relative = dict(relative or {})  # kind -> largest share of accounts it may link
         self.floor = floor
         self.population = 0  # accounts known so far (for relative caps)
         self.members: dict[tuple[str, object], list[str] | None] = {}
@@ -76,8 +71,9 @@ class Linker:
         cap = self.caps.get(kind, 0)
         if cap <= 0 or value is None or value == "" or value == 0:
             return None
-        if kind in self.relative:
-            cap = min(cap, max(self.floor, int(self.share * self.population)))
+        share = self.relative.get(kind)
+        if share is not None:
+            cap = min(cap, max(self.floor, int(share * self.population)))
         seen = self._registered.setdefault(account, {}).setdefault(kind, set())
         if value in seen or len(seen) >= _PER_ACCOUNT:
             return None
