@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from distillguard._types import Verdict
 from distillguard.gateway.config import GatewaySettings
-from distillguard.gateway.state import OverrideRow, VerdictRow
 
 __all__ = [
     "BLOCKED_MESSAGE",
@@ -115,17 +114,18 @@ def rate_limited(verdict: Verdict, retry_after: float, bucket: str) -> Decision:
 
 
 def effective_verdicts(
-    verdicts: Mapping[str, VerdictRow], overrides: Mapping[str, OverrideRow]
+    verdicts: Mapping[str, tuple[Verdict, str | None]], overrides: Mapping[str, Verdict]
 ) -> dict[str, tuple[Verdict, str | None]]:
     """``account_id -> (verdict in force, cluster id)``; overrides win, allow is implicit.
 
-    Accounts whose verdict is ``allow`` and who have no cluster are left out (the default).
+    ``verdicts`` are the detector's ``(verdict, cluster id)``. Accounts whose verdict is
+    ``allow`` and who have no cluster are left out (the default).
     """
     out: dict[str, tuple[Verdict, str | None]] = {}
-    for account_id, row in verdicts.items():
-        if row.verdict is not Verdict.ALLOW or row.cluster_id:
-            out[account_id] = (row.verdict, row.cluster_id or None)
-    for account_id, ov in overrides.items():
-        cluster = verdicts[account_id].cluster_id if account_id in verdicts else None
-        out[account_id] = (ov.verdict, cluster or None)
+    for account_id, (verdict, cluster) in verdicts.items():
+        if verdict is not Verdict.ALLOW or cluster:
+            out[account_id] = (verdict, cluster or None)
+    for account_id, verdict in overrides.items():
+        detected = verdicts.get(account_id)
+        out[account_id] = (verdict, detected[1] if detected else None)
     return out

@@ -73,10 +73,11 @@ class Policy:
             self._redis = RedisLimiter(self.redis_url, clock=clock or time.time)
         self._decisions = decision_table(settings)
         self._models = None if settings.models is None else set(settings.models)
-        # Hot-path state: replaced whole by reload(), never mutated in place except by
-        # apply_verdict (a single dict assignment, atomic under the GIL).
+        # Hot-path state: replaced whole by reload(); the only in-place change is
+        # apply_verdict's single-item assignment into _effective (atomic under the GIL).
         self._keys = KeyIndex()
-        self._tiers: dict[str, str | None] = {}
+        self._pinned: frozenset[str] = frozenset()
+        self._tiers: dict[str, str] = {}
         self._effective: dict[str, tuple[Verdict, str | None]] = {}
         self._templates: dict[tuple[str, str, str | None, Verdict, str | None], list] = {}
         self._pending: dict[str, deque[int]] = {}
@@ -86,6 +87,9 @@ class Policy:
         self._unflushed_lock = threading.Lock()
         self._db: StateDB | None = None
         self._data_version: int | None = None
+        self._generations: dict[str, int] | None = None
+        self._detector: dict[str, tuple[Verdict, str | None]] = {}
+        self._overrides: dict[str, Verdict] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._redis_failed_at = 0.0
@@ -247,15 +251,15 @@ class Policy:
             self._unflushed[account_id] = row
             self._apply_locked(self._effective, row)
 
-    def _apply_locked(self, effective: dict[str, tuple[Verdict, str | None]], row: VerdictRow):
+    def _apply_locked(
+        self, effective: dict[str, tuple[Verdict, str | None]], row: VerdictRow
+    ) -> None:
         """Put a detector verdict into ``effective``; an override keeps its verdict."""
         current = effective.get(row.account_id)
         if row.account_id in self._pinned and current is not None:
             effective[row.account_id] = (current[0], row.cluster_id)
         else:
             effective[row.account_id] = (row.verdict, row.cluster_id)
-
-    _pinned: frozenset[str] = frozenset()
 
     def known_models(self) -> set[str] | None:
         """The models clients may ask for, or ``None`` to allow any."""
@@ -276,32 +280,46 @@ class Policy:
             if flushing:
                 db.set_verdicts(flushing.values())
             version = db.data_version()
-            if not force and not flushing and version == self._data_version:
+            if not force and version == self._data_version:
+                # Nothing changed elsewhere; our own flushed rows are already in memory.
+                if flushing:
+                    with self._unflushed_lock:
+                        for account_id, row in flushing.items():
+                            if self._unflushed.get(account_id) is row:
+                                del self._unflushed[account_id]
                 return False
-            snap = db.snapshot()
-            tiers = {a.account_id: a.tier for a in snap.accounts.values()}
-            principals = []
-            for k in snap.keys:
-                account = snap.accounts.get(k.account_id)
-                principals.append(
-                    (
-                        k.secret_sha256,
-                        Principal(k.key_id, k.account_id, account.org_id if account else None),
-                    )
+            snap = db.snapshot(None if force else self._generations)
+            keys = self._keys
+            if snap.keys is not None:
+                keys = KeyIndex(
+                    (digest, Principal(key_id, account_id, org_id))
+                    for digest, key_id, account_id, org_id in snap.keys
                 )
-            effective = effective_verdicts(snap.verdicts, snap.overrides)
+            tiers = snap.tiers if snap.tiers is not None else self._tiers
+            if snap.verdicts is not None:
+                self._detector = snap.verdicts
+            if snap.overrides is not None:
+                self._overrides = snap.overrides
+            if snap.verdicts is not None or snap.overrides is not None:
+                effective = effective_verdicts(self._detector, self._overrides)
+            else:
+                effective = dict(self._effective)
+            pinned = frozenset(self._overrides)
+            # Held only for the overlay and the swap (O(verdicts not yet flushed)): the
+            # event loop takes this lock in apply_verdict and must never wait long.
             with self._unflushed_lock:
                 for account_id, row in flushing.items():
                     if self._unflushed.get(account_id) is row:
                         del self._unflushed[account_id]
-                self._keys = KeyIndex(principals)
+                self._keys = keys
                 self._tiers = tiers
-                self._pinned = frozenset(snap.overrides)
+                self._pinned = pinned
                 for row in self._unflushed.values():
                     self._apply_locked(effective, row)
                 self._templates = {}
                 self._effective = effective
-            self._data_version = db.data_version()
+            self._data_version = version
+            self._generations = snap.generations
             self.reloads += 1
             return True
 

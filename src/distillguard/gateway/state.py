@@ -74,6 +74,12 @@ CREATE TABLE IF NOT EXISTS overrides (
     actor TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS generations (
+    name TEXT PRIMARY KEY,
+    gen INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO generations (name, gen) VALUES
+    ('accounts', 0), ('keys', 0), ('verdicts', 0), ('overrides', 0);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     ts TEXT NOT NULL,
@@ -82,6 +88,30 @@ CREATE TABLE IF NOT EXISTS audit (
     target TEXT NOT NULL,
     detail TEXT NOT NULL
 );
+CREATE TRIGGER IF NOT EXISTS gen_accounts_insert AFTER INSERT ON accounts
+BEGIN UPDATE generations SET gen = gen + 1 WHERE name = 'accounts'; END;
+CREATE TRIGGER IF NOT EXISTS gen_accounts_update AFTER UPDATE ON accounts
+BEGIN UPDATE generations SET gen = gen + 1 WHERE name = 'accounts'; END;
+CREATE TRIGGER IF NOT EXISTS gen_accounts_delete AFTER DELETE ON accounts
+BEGIN UPDATE generations SET gen = gen + 1 WHERE name = 'accounts'; END;
+CREATE TRIGGER IF NOT EXISTS gen_keys_insert AFTER INSERT ON keys
+BEGIN UPDATE generations SET gen = gen + 1 WHERE name = 'keys'; END;
+CREATE TRIGGER IF NOT EXISTS gen_keys_update AFTER UPDATE ON keys
+BEGIN UPDATE generations SET gen = gen + 1 WHERE name = 'keys'; END;
+CREATE TRIGGER IF NOT EXISTS gen_keys_delete AFTER DELETE ON keys
+BEGIN UPDATE generations SET gen = gen + 1 WHERE name = 'keys'; END;
+CREATE TRIGGER IF NOT EXISTS gen_verdicts_insert AFTER INSERT ON verdicts
+BEGIN UPDATE generations SET gen = gen + 1 WHERE name = 'verdicts'; END;
+CREATE TRIGGER IF NOT EXISTS gen_verdicts_update AFTER UPDATE ON verdicts
+BEGIN UPDATE generations SET gen = gen + 1 WHERE name = 'verdicts'; END;
+CREATE TRIGGER IF NOT EXISTS gen_verdicts_delete AFTER DELETE ON verdicts
+BEGIN UPDATE generations SET gen = gen + 1 WHERE name = 'verdicts'; END;
+CREATE TRIGGER IF NOT EXISTS gen_overrides_insert AFTER INSERT ON overrides
+BEGIN UPDATE generations SET gen = gen + 1 WHERE name = 'overrides'; END;
+CREATE TRIGGER IF NOT EXISTS gen_overrides_update AFTER UPDATE ON overrides
+BEGIN UPDATE generations SET gen = gen + 1 WHERE name = 'overrides'; END;
+CREATE TRIGGER IF NOT EXISTS gen_overrides_delete AFTER DELETE ON overrides
+BEGIN UPDATE generations SET gen = gen + 1 WHERE name = 'overrides'; END;
 """
 
 
@@ -180,12 +210,21 @@ class AuditEntry:
 
 @dataclass(slots=True)
 class Snapshot:
-    """Everything the hot path needs, read in one transaction."""
+    """What the hot path needs, read in one transaction with plain SQL (no record
+    validation), so a reload stays cheap with millions of accounts.
 
-    keys: list[KeyRow] = field(default_factory=list)
-    accounts: dict[str, Account] = field(default_factory=dict)
-    verdicts: dict[str, VerdictRow] = field(default_factory=dict)
-    overrides: dict[str, OverrideRow] = field(default_factory=dict)
+    ``keys``: active keys as ``(secret_sha256, key_id, account_id, org_id)``;
+    ``tiers``: account id -> tier for accounts that have one; ``verdicts``: detector
+    verdicts as account id -> ``(verdict, cluster_id)``; ``overrides``: account id ->
+    verdict. A part is ``None`` when its tables did not change since the generations
+    passed to :meth:`StateDB.snapshot` (triggers count every change per table).
+    """
+
+    generations: dict[str, int] = field(default_factory=dict)
+    keys: list[tuple[str, str, str, str | None]] | None = None
+    tiers: dict[str, str] | None = None
+    verdicts: dict[str, tuple[Verdict, str | None]] | None = None
+    overrides: dict[str, Verdict] | None = None
 
 
 def _verdict(value: str) -> Verdict:
@@ -494,15 +533,40 @@ class StateDB:
 
     # ------------------------------------------------------------------ snapshot
 
-    def snapshot(self) -> Snapshot:
-        """Keys, accounts, verdicts and overrides as one consistent read."""
-        self._conn.execute("BEGIN")
+    def snapshot(self, since: dict[str, int] | None = None) -> Snapshot:
+        """The parts that changed since generations ``since`` (all parts when ``None``)."""
+        conn = self._conn
+        conn.execute("BEGIN")
         try:
-            return Snapshot(
-                keys=self.keys(include_revoked=False),
-                accounts=self.accounts(),
-                verdicts=self.verdicts(),
-                overrides=self.overrides(),
-            )
+            gens = dict(conn.execute("SELECT name, gen FROM generations"))
+            changed = {
+                name for name, gen in gens.items() if since is None or since.get(name) != gen
+            }
+            snap = Snapshot(generations=gens)
+            if changed & {"keys", "accounts"}:
+                snap.keys = conn.execute(
+                    """SELECT k.secret_sha256, k.key_id, k.account_id, a.org_id
+                    FROM keys k LEFT JOIN accounts a ON a.account_id = k.account_id
+                    WHERE k.revoked_at IS NULL"""
+                ).fetchall()
+            if "accounts" in changed:
+                snap.tiers = dict(
+                    conn.execute("SELECT account_id, tier FROM accounts WHERE tier IS NOT NULL")
+                )
+            if "verdicts" in changed:
+                snap.verdicts = {
+                    account_id: (_verdict(verdict), cluster or None)
+                    for account_id, verdict, cluster in conn.execute(
+                        "SELECT account_id, verdict, cluster_id FROM verdicts"
+                    )
+                }
+            if "overrides" in changed:
+                snap.overrides = {
+                    account_id: _verdict(verdict)
+                    for account_id, verdict in conn.execute(
+                        "SELECT account_id, verdict FROM overrides"
+                    )
+                }
         finally:
-            self._conn.execute("COMMIT")
+            conn.execute("COMMIT")
+        return snap

@@ -133,7 +133,9 @@ def test_apply_verdict_is_persisted_for_other_processes(tmp_path: Path) -> None:
     policy.apply_verdict(
         "acct", Verdict.THROTTLE, score=0.8, cluster_id="c7", reasons=["tmpl"], source="live"
     )
-    policy.reload()
+    before = policy.reloads
+    assert policy.reload() is False  # written to the file, but nothing to re-read
+    assert policy.reloads == before and policy.verdict_of("acct") == (Verdict.THROTTLE, "c7")
     with StateDB(policy.state_path) as db:
         row = db.verdicts()["acct"]
     assert (row.verdict, row.cluster_id, row.reasons, row.source) == (
@@ -150,3 +152,22 @@ def test_known_models_and_defaults() -> None:
     s = load_settings(None, models=["a", "b"])
     assert Policy(s, state_path=Path("/nonexistent/s")).known_models() == {"a", "b"}
     assert s.verdict_policy(Verdict.ALLOW) == VerdictPolicy()
+
+
+def test_reload_rereads_only_the_tables_that_changed(tmp_path: Path) -> None:
+    policy, principal = _setup(tmp_path)
+    index = policy._keys
+    _detector_writes(policy.state_path, "acct", Verdict.WATCH, cluster="c3")
+    assert policy.reload() is True
+    assert policy._keys is index  # keys untouched: the key index was not rebuilt
+    assert policy.verdict_of("acct") == (Verdict.WATCH, "c3")
+    with StateDB(policy.state_path) as db:
+        _, secret = create_key(db, "acct-new", actor="t", account={"org_id": "o9"})
+    assert policy.reload() is True
+    assert policy._keys is not index
+    new = policy.authenticate(secret)
+    assert new is not None and new.org_id == "o9"
+    assert policy.authenticate("nope") is None
+    assert policy.verdict_of("acct") == (Verdict.WATCH, "c3")  # kept across the reload
+    assert _admit(policy, principal).verdict is Verdict.WATCH
+    asyncio.run(policy.close())
