@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
+from distillguard.sim import catalog
 from distillguard.sim._seeds import derive_seed, short_hash
 from distillguard.sim.actor import FAR_FUTURE, Actor, Behaviour
 from distillguard.sim.campaigns import (
@@ -96,125 +97,6 @@ class Sizes:
         return self.attack_volume_by.get(campaign, self.attack_volume)
 
 
-_COUNTRIES: tuple[tuple[str, float, float], ...] = (
-    ("US", -5, 14), ("US", -8, 10), ("US", -6, 6), ("CA", -5, 3), ("BR", -3, 4), ("MX", -6, 2),
-    ("GB", 0, 6), ("DE", 1, 5), ("FR", 1, 4), ("NL", 1, 2), ("ES", 1, 2), ("PL", 1, 2),
-    ("IN", 5.5, 9), ("JP", 9, 4), ("KR", 9, 3), ("SG", 8, 2), ("AU", 10, 2), ("NG", 1, 2),
-    ("ID", 7, 2), ("VN", 7, 2), ("PH", 8, 1), ("TR", 3, 1), ("IL", 2, 1), ("ZA", 2, 1),
-)  # fmt: skip
-_MAIL = (
-    ("gmail.com", 40), ("outlook.com", 10), ("yahoo.com", 5), ("icloud.com", 6),
-    ("hotmail.com", 5), ("proton.me", 3), ("qq.com", 2), ("gmx.de", 1), ("mail.ru", 1),
-)  # fmt: skip
-_COMPANY_WORDS = (
-    "acme", "northwind", "globex", "initech", "umbrella", "stark", "wayne", "hooli", "vandelay",
-    "contoso", "fabrikam", "tailspin", "wingtip", "adatum", "litware", "proseware", "pied",
-    "soylent", "tyrell", "cyberdyne", "aperture", "blueleaf", "quantia", "datanest", "brightlane",
-)  # fmt: skip
-_COMPANY_SUFFIX = ("analytics", "labs", "ai", "tech", "systems", "data", "cloud", "io", "soft")
-_AGENT_PROMPTS = (
-    "You are an autonomous coding agent working in the user's repository. Use the tools to "
-    "read, edit and test code. Make minimal, correct changes.",
-    "You are a helpful programming assistant integrated into the editor. You can call tools "
-    "to inspect files and run commands.",
-    "You are a senior engineer pair-programming with the user. Think before you act; run the "
-    "tests after every change.",
-    "You are Codey, an AI software engineer. Follow the repository's conventions. Use tools "
-    "when you need information.",
-)
-_AGENT_WRAPS = (
-    "{task}\n\nWork through this step by step, using the tools as needed, and explain each "
-    "decision.",
-    "Task: {task}\nSolve it completely. Show your reasoning before each tool call.",
-    "{task}",
-    "Please complete the following task in the repository.\n\n{task}\n\nExplain your reasoning.",
-    "{task}\n\nThink carefully, then use the tools.",
-)
-_TUTOR_VARIANTS = (
-    "You are an expert tutor. Always explain your reasoning in detail before giving the "
-    "final answer.",
-    "You are a knowledgeable tutor. Explain your reasoning thoroughly, step by step, and "
-    "only then give the final answer.",
-    "Act as an expert teacher: walk through your full reasoning before stating the answer.",
-    "You are a patient expert. Before answering, lay out every step of your reasoning in detail.",
-    "You're an experienced tutor; give a detailed explanation of your thinking first, then "
-    "the final answer.",
-)
-_APP_PROMPTS = (
-    "You are Quillio, a writing assistant inside a note-taking app. Help the user write, "
-    "edit and summarise. Be concise.",
-    "You are the support assistant for ShopRight. Answer questions about orders, returns and "
-    "products politely. If unsure, suggest contacting support.",
-    "You are StudyPal, a study helper for high-school students. Explain simply and "
-    "encourage the student.",
-    "You are TripMate, a travel planning assistant. Suggest itineraries and practical tips.",
-)
-_BATCH_JOBS: tuple[dict[str, Any], ...] = (
-    {
-        "system": "You are a support-ticket triage system. Reply with JSON only.",
-        "template": "Classify ticket #{id} into one of: billing, bug, account, feature_request, "
-        "other.\nProduct: {product}\nCustomer tier: {tier}\nTicket text: {issue}",
-        "slots": {
-            "product": ("Mobile app", "Web dashboard", "API", "Desktop client", "Billing portal"),
-            "tier": ("free", "pro", "enterprise"),
-            "issue": (
-                "I was charged twice this month.",
-                "The export button does nothing.",
-                "How do I add a teammate?",
-                "Please add dark mode.",
-                "Login fails with error 403 since yesterday.",
-                "The app crashes when I upload a photo.",
-                "Can I get an invoice with our VAT number?",
-                "Sync is very slow on large projects.",
-            ),
-        },
-        "labels": ("billing", "bug", "account", "feature_request", "other"),
-        "json": True,
-    },
-    {
-        "system": "Extract product attributes as JSON with keys brand, colour, size, material.",
-        "template": "Listing {id}: {title}. {desc}",
-        "slots": {
-            "title": (
-                "Men's running shoe",
-                "Ceramic coffee mug 350ml",
-                "Wool blend scarf",
-                "Stainless steel water bottle",
-                "Kids' rain jacket",
-                "Oak side table",
-            ),
-            "desc": (
-                "Lightweight and breathable, available in navy and grey.",
-                "Dishwasher safe. Matte finish.",
-                "Soft touch, one size fits most.",
-                "Keeps drinks cold for 24 hours.",
-                "Machine washable, sizes 4-12.",
-            ),
-        },
-        "labels": ("ok",),
-        "json": True,
-    },
-    {
-        "system": "Answer with exactly one word: positive, negative or neutral.",
-        "template": "Review {id}: {review}",
-        "slots": {
-            "review": (
-                "Arrived quickly and works great.",
-                "Stopped working after two days.",
-                "It's fine, nothing special.",
-                "Terrible customer service.",
-                "Exactly as described, would buy again.",
-                "The colour was different from the photo.",
-            )
-        },
-        "labels": (" positive", " negative", " neutral"),
-        "logprobs": True,
-        "label_tokens": (6928, 8389, 20595),
-        "max_tokens": 1,
-    },
-)
-
-
 class _Builder:
     """Accumulates actors with stable ids, drawing everything from one seeded stream."""
 
@@ -242,15 +124,18 @@ class _Builder:
 
     def country(self, rng: Random | None = None) -> tuple[str, float]:
         rng = rng or self.rng
-        c, tz, _ = rng.choices(_COUNTRIES, weights=[w for *_, w in _COUNTRIES])[0]
+        c, tz, _ = rng.choices(catalog.COUNTRIES, weights=[w for *_, w in catalog.COUNTRIES])[0]
         return c, tz
 
     def mail(self) -> str:
-        return self.rng.choices([m for m, _ in _MAIL], weights=[w for _, w in _MAIL])[0]
+        return self.rng.choices([m for m, _ in catalog.MAIL], weights=[w for _, w in catalog.MAIL])[
+            0
+        ]
 
     def company(self) -> str:
         r = self.rng
-        return f"{r.choice(_COMPANY_WORDS)}{r.choice(('', '-'))}{r.choice(_COMPANY_SUFFIX)}.com"
+        word, suffix = r.choice(catalog.COMPANY_WORDS), r.choice(catalog.COMPANY_SUFFIX)
+        return f"{word}{r.choice(('', '-'))}{suffix}.com"
 
     def pay(self, *parts: object) -> str:
         return "pm_" + short_hash(self.world.seed, "pay", *parts, n=16)
@@ -417,7 +302,7 @@ def _coders(b: _Builder) -> None:
             rate=1.1 * b.sizes.legit_volume * r.lognormvariate(0, 0.5),
             tz=tz,
             mini_share=0.05,
-            params={"system": r.choice(_AGENT_PROMPTS), "calls": (3, 30), "stream": 0.8},
+            params={"system": r.choice(catalog.AGENT_PROMPTS), "calls": (3, 30), "stream": 0.8},
             n_keys=r.randint(1, 3),
             **b.adoption(1.5, (0.4, 0.9)),
         )
@@ -430,7 +315,7 @@ def _students(b: _Builder) -> None:
     per = total // n_cohorts
     for c in range(n_cohorts):
         country, tz = b.country()
-        uni = f"{r.choice(_COMPANY_WORDS)}{r.choice(('', '-state', 'tech'))}.edu"
+        uni = f"{r.choice(catalog.COMPANY_WORDS)}{r.choice(('', '-state', 'tech'))}.edu"
         subnet = campus_subnet(r)
         campus = tuple(subnet_ip(r, subnet) for _ in range(4))
         # The second cohort's course starts during the scenario: its sign-up burst is then.
@@ -490,7 +375,7 @@ def _batch(b: _Builder) -> None:
         country, _ = b.country()
         payment = b.pay("batch", o)
         for _ in range((3, 2, 1)[kind]):
-            params = dict(_BATCH_JOBS[kind])
+            params = dict(catalog.BATCH_JOBS[kind])
             params["cron"] = crons[kind]
             params["job"] = jobs[kind] * b.sizes.legit_volume * shrink
             params["model"] = MINI_MODEL if kind == 0 else OLD_MODEL
@@ -597,7 +482,10 @@ def _apps(b: _Builder) -> None:
             ips=tuple(datacenter_ip(r, prefix) for _ in range(2)),
             client=client,
             tz=tz,
-            params={"per_hour": 12 * b.sizes.legit_volume * shrink, "system": _APP_PROMPTS[i % 4]},
+            params={
+                "per_hour": 12 * b.sizes.legit_volume * shrink,
+                "system": catalog.APP_PROMPTS[i % 4],
+            },
             n_keys=2,
             **b.adoption(2.0, (0.5, 1.0)),
         )
@@ -661,8 +549,8 @@ def _agentic(b: _Builder) -> None:
     cards = [b.pay(name, i) for i in range(max(2, b.count(15, attack=name)))]
     orgs = [(b.org(name, i), b.company() if r.random() < 0.6 else None) for i in range(25)]
     bursts = _bursts(b, 8, 1, 60)
-    wraps = tuple(r.sample(_AGENT_WRAPS, 3))
-    system = r.choice(_AGENT_PROMPTS)
+    wraps = tuple(r.sample(catalog.AGENT_WRAPS, 3))
+    system = r.choice(catalog.AGENT_PROMPTS)
     n = b.count(300, attack=name, minimum=4)
     shrink = b.factor(300, n, attack=name)
     for _ in range(n):
@@ -784,7 +672,7 @@ def _low_and_slow(b: _Builder) -> None:
             tz=tz,
             params={
                 "turns": (2, 6),
-                "system": r.choice(_TUTOR_VARIANTS),
+                "system": r.choice(catalog.TUTOR_VARIANTS),
                 "caps": {"reasoning": 3, "math": 3, "coding": 3, "chat": 1},
                 "cot": 0.5,
                 "think": 1.3,

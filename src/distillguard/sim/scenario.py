@@ -12,7 +12,6 @@ import math
 import multiprocessing
 import os
 import shutil
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -156,21 +155,19 @@ def _run_days(
         ctx = multiprocessing.get_context("fork")
         counter = ctx.Value("q", 0)
         _STATE.update(world=world, actors=actors, tmp=tmp, counter=counter)
-        results: list[DayResult] = []
-        done = threading.Event()
         with ctx.Pool(min(workers, len(days))) as pool:
             pending = pool.map_async(_work, days, chunksize=1)
             shown = 0
-            while not done.is_set():
+            while True:
                 try:
                     results = pending.get(timeout=0.5)
-                    done.set()
                 except multiprocessing.TimeoutError:
-                    pass
+                    results = None
                 value = counter.value
                 bar.update(value - shown)
                 shown = value
-        return sorted(results, key=lambda r: r.day)
+                if results is not None:
+                    return sorted(results, key=lambda r: r.day)
     finally:
         _STATE.clear()
         bar.close()
@@ -213,7 +210,13 @@ def simulate(
         workers = min(os.cpu_count() or 1, 4)
     if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
         workers = 1
-    results = _run_days(world, actors, exchanges, workers, show_progress)
+    try:
+        results = _run_days(world, actors, exchanges, workers, show_progress)
+    except BaseException:
+        # Leave no half-written day behind.
+        for partial in exchanges.glob(".day-*.tmp"):
+            partial.unlink(missing_ok=True)
+        raise
 
     parts: list[str] = []
     for result in results:
