@@ -88,7 +88,7 @@ class _Cluster:
     __slots__ = ("assessment", "convicted", "members", "pattern", "stats")
 
     def __init__(self) -> None:
-        self.pattern: tuple[list[set[int]], str | None, set[str]] | None = None
+        self.pattern: tuple | None = None  # type: ignore[type-arg]
         self.stats = Stats()
         self.members: list[str] = []
         self.assessment: Assessment | None = None
@@ -257,8 +257,8 @@ class Engine:
     def _match_count(self, acct: _Acct, pattern: tuple) -> int:  # type: ignore[type-arg]
         """How many of an account's exchanges (lower bound) follow the cluster's pattern."""
         s = acct.stats
-        heavy, mode, cards = pattern[0], pattern[1], pattern[2] if len(pattern) > 2 else ()
-        if acct.info.payment_fingerprint in cards:
+        heavy, mode, cards, young = pattern if len(pattern) == 4 else (*pattern, (), ())
+        if acct.info.payment_fingerprint in cards or acct.info.account_id in young:
             return s.n
         pre, suf, sysk = heavy
         # a template's fixed sentence may sit before or after the slot: count both ends
@@ -274,7 +274,7 @@ class Engine:
             best = max(best, s.n_grade)
         return best
 
-    def _shared_pattern(self, cluster: _Cluster) -> tuple[list[set[int]], str | None, set[str]]:
+    def _shared_pattern(self, cluster: _Cluster) -> tuple:  # type: ignore[type-arg]
         """Keep only the pattern keys that at least two members use heavily.
 
         A template one big account sends on its own is that account's habit, not a
@@ -295,7 +295,23 @@ class Engine:
             {k for k in keys if users.get((i, k), 0) >= 2}
             for i, keys in enumerate((pre, suf, sysk))
         ]
-        return keep, self._content_mode(cluster), self._shared_cards(cluster)
+        return keep, self._content_mode(cluster), self._shared_cards(cluster), self._young(cluster)
+
+    def _young(self, cluster: _Cluster) -> set[str]:
+        """Members that started sending soon after sign-up, when there are enough of them.
+
+        Linked accounts created and put to work within days (churned and replaced, signed
+        up in bursts) are a pattern of their own; long-standing customers who share the
+        same egress are not part of it.
+        """
+        horizon = self._cl["young_days"] * 86400.0
+        young = set()
+        for m in cluster.members:
+            acct = self.accounts[m]
+            created = acct.info.created_ts
+            if created is not None and acct.stats.n and acct.stats.first_ts - created <= horizon:
+                young.add(m)
+        return young if len(young) >= self._cl["min_accounts"] else set()
 
     def _shared_cards(self, cluster: _Cluster) -> set[str]:
         """Payment instruments shared across organisations inside the cluster.
