@@ -2,7 +2,8 @@
 
 Run ``.venv/bin/python bench/bench_watermark.py [--quick] [SECTION...]`` from the repository
 root; it prints Markdown tables for ``docs/benchmarks.md`` ("Watermark and provenance").
-Sections: ``kgw``, ``attribution``, ``radioactivity``, ``robustness``, ``speed``.
+Sections: ``kgw``, ``footprint``, ``attribution``, ``radioactivity``, ``robustness``,
+``speed``.
 Everything is seeded; only ratios taken within one run are compared for speed.
 """
 
@@ -107,6 +108,43 @@ def _real_responses(limit: int = 20_000) -> list[str]:
         if len(texts) >= limit:
             break
     return texts
+
+
+def bench_footprint() -> None:
+    """How many words the text watermark changes on real responses."""
+    texts = _real_responses()
+    if not texts:
+        print("\n(text footprint skipped: ../shared/data/prompts is absent)")
+        return
+    tw = TextWatermarker(RING)
+    print(f"\nText watermark footprint on {len(texts):,} real responses (public prompt sets)")
+    print(
+        _row(
+            "strength",
+            "words",
+            "sites per 1,000 words",
+            "changed per 1,000 words",
+            "responses changed",
+        )
+    )
+    print(_row("---", "---", "---", "---", "---"))
+    for strength in (1.0, 1.5, 2.0):
+        words = sites = changed = touched = 0
+        for i, t in enumerate(texts):
+            out = tw.apply(t, f"acct-{i % 100}", strength)
+            words += out.n_words
+            sites += out.n_sites
+            changed += out.n_changed
+            touched += out.n_changed > 0
+        print(
+            _row(
+                strength,
+                f"{words:,}",
+                f"{1000 * sites / words:.2f}",
+                f"{1000 * changed / words:.2f}",
+                f"{touched / len(texts):.1%}",
+            )
+        )
 
 
 def bench_attribution(teacher: NGramModel, n_keys: int, n_null: int) -> None:
@@ -466,7 +504,7 @@ def main() -> None:
     parser.add_argument(
         "sections",
         nargs="*",
-        default=["kgw", "attribution", "radioactivity", "robustness", "speed"],
+        default=["kgw", "footprint", "attribution", "radioactivity", "robustness", "speed"],
     )
     parser.add_argument("--quick", action="store_true", help="smaller runs for a smoke test")
     args = parser.parse_args()
@@ -478,7 +516,9 @@ def main() -> None:
     )
     q = args.quick
     for section in args.sections:
-        if section == "kgw":
+        if section == "footprint":
+            bench_footprint()
+        elif section == "kgw":
             bench_kgw(teacher, 40 if q else 500)
         elif section == "attribution":
             bench_attribution(teacher, 2_000 if q else 24_000, 20 if q else 1_000)

@@ -253,12 +253,16 @@ class TextWatermarker:
         pieces: list[str] = []
         pos = 0
         changed = sites = 0
+        curly = "\u2019" in text  # write contractions with the apostrophe the text uses
         for s, e, unit, entry, word in self.scheme.sites(text, strength):
             sites += 1
             want = mix64_int(seed ^ unit) >> 63
             if want != entry.idx:
                 pieces.append(text[pos:s])
-                pieces.append(_with_case(entry.forms[want], word))
+                form = entry.forms[want]
+                if curly:
+                    form = form.replace("'", "\u2019")
+                pieces.append(_with_case(form, word))
                 pos = e
                 changed += 1
         if not changed:
