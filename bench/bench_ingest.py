@@ -225,13 +225,82 @@ def run_once(log: Path, workers: int) -> dict[str, float]:
     }
 
 
+def breakdown(log: Path, limit: int = 50_000) -> dict[str, float]:
+    """CPU µs per record of each ingest stage, in this process, best of three passes."""
+    import gc
+
+    import duckdb
+    import pyarrow as pa
+
+    from distillguard.store._readers import blocks, discover, rows_to_table
+    from distillguard.store._rows import exchange_row
+    from distillguard.store._schema import EXCHANGE_COLUMNS, EXCHANGE_SCHEMA, SCHEMA_SQL
+
+    files = discover([log])
+    c0 = time.process_time()
+    chunks: list[list[bytes]] = []
+    n = 0
+    for path, kind in files:
+        for block in blocks(path, kind):
+            lines = [x for x in (block.data or b"").split(b"\n") if x.strip()]
+            chunks.append(lines[: limit - n])
+            n += len(chunks[-1])
+            if n >= limit:
+                break
+        if n >= limit:
+            break
+    read_cpu = (time.process_time() - c0) / n * 1e6
+    gc.disable()
+    try:
+
+        def best(fn: object) -> float:
+            times = []
+            for _ in range(3):
+                c = time.process_time()
+                fn()  # type: ignore[operator]
+                times.append(time.process_time() - c)
+            return min(times) / n * 1e6
+
+        loads = orjson.loads
+        objs = [[loads(x) for x in lines] for lines in chunks]
+        rows = [[exchange_row(o) for o in group] for group in objs]
+        tables = [rows_to_table(r, EXCHANGE_SCHEMA) for r in rows]
+        table = pa.concat_tables(tables)
+        cols = ", ".join(EXCHANGE_COLUMNS)
+
+        def insert() -> None:
+            with tempfile.TemporaryDirectory() as tmp:
+                con = duckdb.connect(str(Path(tmp) / "b.duckdb"))
+                con.execute(SCHEMA_SQL)
+                con.register("b", table)
+                con.execute(
+                    f"INSERT INTO exchanges ({cols}) SELECT {cols} FROM b "
+                    "WHERE NOT EXISTS (SELECT 1 FROM exchanges e WHERE e.id = b.id)"
+                )
+                con.close()
+
+        return {
+            "records": n,
+            "read+decompress (once)": read_cpu,
+            "json decode": best(lambda: [[loads(x) for x in lines] for lines in chunks]),
+            "validate+row": best(lambda: [[exchange_row(o) for o in g] for g in objs]),
+            "arrow": best(lambda: [rows_to_table(r, EXCHANGE_SCHEMA) for r in rows]),
+            "duckdb insert": best(insert),
+        }
+    finally:
+        gc.enable()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--source", choices=["sim", "synthetic"], default="sim")
     parser.add_argument("--scale", type=float, default=3.2, help="simulator scale (sim)")
     parser.add_argument("--n", type=int, default=1_000_000, help="records (synthetic)")
-    parser.add_argument("--workers", type=int, nargs="+", default=[2], help="parser processes")
+    parser.add_argument("--workers", type=int, nargs="*", default=[2], help="parser processes")
     parser.add_argument("--log", type=Path, default=None, help="ingest this file or folder")
+    parser.add_argument(
+        "--breakdown", action="store_true", help="also time each stage (CPU, 50k records)"
+    )
     args = parser.parse_args(argv)
 
     if args.log is not None:
@@ -242,6 +311,15 @@ def main(argv: list[str] | None = None) -> int:
         log = make_log(args.n, Path(tempfile.gettempdir()) / f"dg-bench-{args.n}.jsonl")
     size = _size(log)
     print(f"log {log}: {size / 1e6:,.0f} MB on disk; {os.cpu_count()} CPUs")
+    if args.breakdown:
+        stages = breakdown(log)
+        n = stages.pop("records")
+        print(
+            f"CPU per record by stage ({n:,.0f} records, best of 3, load avg "
+            f"{os.getloadavg()[0]:.1f}):"
+        )
+        for name, us in stages.items():
+            print(f"  {name:<24} {us:6.1f} us")
     for workers in args.workers:
         r = run_once(log, workers)
         print(
