@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "verify": ("distillguard.provenance.commands", "Verify signed responses or an exported log"),
     "replay": ("distillguard.replay", "Replay an exchange log through a running gateway"),
+    "console": ("distillguard.console.commands", "Serve the analyst web console"),
 }
 
 
