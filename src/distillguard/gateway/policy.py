@@ -297,13 +297,21 @@ class Policy:
                 )
             tiers = snap.tiers if snap.tiers is not None else self._tiers
             if snap.verdicts is not None:
-                self._detector = snap.verdicts
+                if snap.verdicts_delta:
+                    self._detector.update(snap.verdicts)
+                else:
+                    self._detector = snap.verdicts
             if snap.overrides is not None:
                 self._overrides = snap.overrides
-            if snap.verdicts is not None or snap.overrides is not None:
+            if snap.overrides is not None or (
+                snap.verdicts is not None and not snap.verdicts_delta
+            ):
                 effective = effective_verdicts(self._detector, self._overrides)
             else:
                 effective = dict(self._effective)
+                for account_id, (verdict, cluster) in (snap.verdicts or {}).items():
+                    pinned_verdict = self._overrides.get(account_id)
+                    effective[account_id] = (pinned_verdict or verdict, cluster)
             pinned = frozenset(self._overrides)
             # Held only for the overlay and the swap (O(verdicts not yet flushed)): the
             # event loop takes this lock in apply_verdict and must never wait long.

@@ -79,7 +79,7 @@ CREATE TABLE IF NOT EXISTS generations (
     gen INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO generations (name, gen) VALUES
-    ('accounts', 0), ('keys', 0), ('verdicts', 0), ('overrides', 0);
+    ('accounts', 0), ('keys', 0), ('verdicts', 0), ('overrides', 0), ('verdict_seq', 0);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     ts TEXT NOT NULL,
@@ -217,7 +217,8 @@ class Snapshot:
     ``tiers``: account id -> tier for accounts that have one; ``verdicts``: detector
     verdicts as account id -> ``(verdict, cluster_id)``; ``overrides``: account id ->
     verdict. A part is ``None`` when its tables did not change since the generations
-    passed to :meth:`StateDB.snapshot` (triggers count every change per table).
+    passed to :meth:`StateDB.snapshot` (triggers count every change per table); with
+    ``verdicts_delta`` the verdicts hold only rows written since then.
     """
 
     generations: dict[str, int] = field(default_factory=dict)
@@ -225,6 +226,7 @@ class Snapshot:
     tiers: dict[str, str] | None = None
     verdicts: dict[str, tuple[Verdict, str | None]] | None = None
     overrides: dict[str, Verdict] | None = None
+    verdicts_delta: bool = False
 
 
 def _verdict(value: str) -> Verdict:
@@ -248,10 +250,18 @@ class StateDB:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA busy_timeout=10000")
             self._conn.executescript(_SCHEMA)
+            self._migrate()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open control-plane state {self.path}: {exc}") from None
         except OSError as exc:
             raise StoreError(f"cannot open control-plane state {self.path}: {exc}") from None
+
+    def _migrate(self) -> None:
+        """Add what files made by earlier versions lack (idempotent)."""
+        cols = {row[1] for row in self._conn.execute("PRAGMA table_info(verdicts)")}
+        if "seq" not in cols:
+            self._conn.execute("ALTER TABLE verdicts ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
+        self._conn.execute("CREATE INDEX IF NOT EXISTS verdicts_seq ON verdicts(seq)")
 
     # ------------------------------------------------------------------ plumbing
 
@@ -422,15 +432,23 @@ class StateDB:
 
     def set_verdicts(self, rows: Iterable[VerdictRow]) -> None:
         """Write detector verdicts (latest wins). Not audit-logged: the detector's own
-        output is its record; overrides are what the audit log is for."""
+        output is its record; overrides are what the audit log is for.
+
+        Every write carries a new sequence number so gateways re-read only the rows written
+        since their last reload; write verdicts through this method, not raw SQL.
+        """
         with self._tx() as conn:
+            conn.execute("UPDATE generations SET gen = gen + 1 WHERE name = 'verdict_seq'")
+            (seq,) = conn.execute(
+                "SELECT gen FROM generations WHERE name = 'verdict_seq'"
+            ).fetchone()
             conn.executemany(
                 """INSERT INTO verdicts (account_id, verdict, score, cluster_id, reasons,
-                    source, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    source, updated_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(account_id) DO UPDATE SET verdict=excluded.verdict,
                     score=excluded.score, cluster_id=excluded.cluster_id,
                     reasons=excluded.reasons, source=excluded.source,
-                    updated_at=excluded.updated_at""",
+                    updated_at=excluded.updated_at, seq=excluded.seq""",
                 [
                     (
                         r.account_id,
@@ -440,6 +458,7 @@ class StateDB:
                         json.dumps(list(r.reasons)),
                         r.source,
                         r.updated_at,
+                        seq,
                     )
                     for r in rows
                 ],
@@ -554,11 +573,15 @@ class StateDB:
                     conn.execute("SELECT account_id, tier FROM accounts WHERE tier IS NOT NULL")
                 )
             if "verdicts" in changed:
+                sql = "SELECT account_id, verdict, cluster_id FROM verdicts"
+                params: tuple[int, ...] = ()
+                if since is not None and "verdict_seq" in since:
+                    sql += " WHERE seq > ?"
+                    params = (since["verdict_seq"],)
+                    snap.verdicts_delta = True
                 snap.verdicts = {
                     account_id: (_verdict(verdict), cluster or None)
-                    for account_id, verdict, cluster in conn.execute(
-                        "SELECT account_id, verdict, cluster_id FROM verdicts"
-                    )
+                    for account_id, verdict, cluster in conn.execute(sql, params)
                 }
             if "overrides" in changed:
                 snap.overrides = {

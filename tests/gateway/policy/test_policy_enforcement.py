@@ -171,3 +171,27 @@ def test_reload_rereads_only_the_tables_that_changed(tmp_path: Path) -> None:
     assert policy.verdict_of("acct") == (Verdict.WATCH, "c3")  # kept across the reload
     assert _admit(policy, principal).verdict is Verdict.WATCH
     asyncio.run(policy.close())
+
+
+def test_verdict_reloads_read_only_new_rows(tmp_path: Path) -> None:
+    policy, principal = _setup(tmp_path)
+    state = policy.state_path
+    _detector_writes(state, "x1", Verdict.BLOCK)
+    with StateDB(state) as db:
+        since = db.snapshot().generations
+    _detector_writes(state, "x2", Verdict.THROTTLE, cluster="k")
+    with StateDB(state) as db:
+        snap = db.snapshot(since)
+    assert snap.verdicts_delta and snap.verdicts == {"x2": (Verdict.THROTTLE, "k")}
+    assert snap.keys is None and snap.overrides is None
+    policy.reload()
+    _detector_writes(state, "acct", Verdict.BLOCK)
+    with StateDB(state) as db:
+        db.set_override("x2", Verdict.ALLOW, reason="known customer", actor="t")
+    policy.reload()
+    _detector_writes(state, "x2", Verdict.BLOCK, cluster="k2")  # pinned: stays allow
+    policy.reload()
+    assert policy.verdict_of("x1") == (Verdict.BLOCK, None)
+    assert policy.verdict_of("x2") == (Verdict.ALLOW, "k2")
+    assert _admit(policy, principal).status == 403
+    asyncio.run(policy.close())
