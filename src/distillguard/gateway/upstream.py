@@ -262,6 +262,7 @@ class UpstreamPool:
         self.idle_ttl = idle_ttl
         self._ssl = ssl.create_default_context() if self.scheme == "https" else None
         self._idle: collections.deque[_UpstreamConnection] = collections.deque()
+        self._heads: dict[tuple, bytes] = {}
         self._all: set[_UpstreamConnection] = set()
 
     def url_path(self, path: str) -> str:
@@ -336,16 +337,15 @@ class UpstreamPool:
         is retried once on a fresh connection (the server may have closed an idle one).
         """
         timeout = self.read_timeout if read_timeout is None else read_timeout
-        head = bytearray(
-            f"{method} {self.url_path(path)} HTTP/1.1\r\nhost: {self.host_header}\r\n".encode(
-                "latin-1"
-            )
-        )
-        for name, value in headers:
-            head += f"{name}: {value}\r\n".encode("latin-1")
-        head += b"content-length: %d\r\n\r\n" % len(body)
-        head += body
-        data = bytes(head)
+        key = (method, path, headers if isinstance(headers, tuple) else tuple(headers))
+        prefix = self._heads.get(key)
+        if prefix is None:
+            text = f"{method} {self.url_path(path)} HTTP/1.1\r\nhost: {self.host_header}\r\n"
+            text += "".join(f"{name}: {value}\r\n" for name, value in key[2])
+            prefix = text.encode("latin-1")
+            if len(self._heads) < 256:  # a handful of (route, header set) pairs in practice
+                self._heads[key] = prefix
+        data = prefix + b"content-length: %d\r\n\r\n" % len(body) + body
         conn = self._acquire_idle()
         reused = conn is not None
         if conn is None:
