@@ -50,6 +50,8 @@ class Call:
     max_tokens_field: str = "max_tokens"
     stream: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    #: texts of choices 2..n when the request asks for ``n`` > 1 samples (chat only)
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -261,6 +263,17 @@ def render(
         )
         if reasoning_tokens:
             response["usage"]["completion_tokens_details"] = {"reasoning_tokens": reasoning_tokens}
+        if call.alternatives:
+            usage = response["usage"]
+            for i, alt in enumerate(call.alternatives, 1):
+                alt, alt_cut = _truncate(alt, call.max_tokens)
+                message = {"role": "assistant", "content": alt, "refusal": None}
+                finish = "length" if alt_cut else "stop"
+                response["choices"].append(
+                    {"index": i, "message": message, "logprobs": None, "finish_reason": finish}
+                )
+                usage["completion_tokens"] += _tokens(alt)
+            usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
     ttft, per_token = _SPEED.get(call.model, (400.0, 16.0))
     latency = (ttft * (0.6 + rng.random()) + completion_tokens * per_token) * (
         0.85 + 0.3 * rng.random()

@@ -84,6 +84,11 @@ class ReasoningHarvest(Behaviour):
             messages.append({"role": "user", "content": text})
             extra = reasoning(actor.endpoint, rng, p.get("reasoning", 0.5), "high")
             call = call_for(actor, model, messages, habits, extra=extra)
+            if actor.endpoint == "chat.completions" and rng.random() < p.get("best_of", 0.2):
+                # Best-of-n sampling for rejection sampling of reasoning traces.
+                n = rng.choice((2, 4, 4, 8))
+                call.extra = {**call.extra, "n": n}
+                call.alternatives = tuple(respond(task, rng, style=style) for _ in range(n - 1))
             steps, ts = self.send(actor, world, rng, ts, call, text=respond(task, rng, style=style))
             yield from steps
             ts += int(1500 + rng.random() * 4000)

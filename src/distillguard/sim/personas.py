@@ -383,6 +383,11 @@ class EvalRunner(Behaviour):
         count = min(n_items, round(p.get("run_size", 200) * (0.5 + rng.random())))
         habits = (0.0, rng.choice((1024, 2048, 4096)), "max_tokens", False)
         extra = reasoning(actor.endpoint, rng, 0.3)
+        # pass@k runs on coding benchmarks sample several completions per item.
+        pass_k = 1
+        if cap == "coding" and actor.endpoint == "chat.completions" and rng.random() < 0.5:
+            pass_k = rng.choice((5, 10))
+            habits = (0.8, *habits[1:])
         ts = start_ms
         in_flight = p.get("concurrency", 4)
         for j in range(count):
@@ -402,6 +407,11 @@ class EvalRunner(Behaviour):
                 tools=item.tools,
                 extra=extra,
             )
+            if pass_k > 1 and not item.tools:
+                call.extra = {**call.extra, "n": pass_k}
+                call.alternatives = tuple(
+                    respond(item, rng, style=style) for _ in range(pass_k - 1)
+                )
             if item.tools:
                 name, args = tool_args(item.tools[0], rng)
                 steps, done = self.send(actor, world, rng, ts, call, tool_calls=[(name, args)])
