@@ -220,3 +220,26 @@ def test_worker_processes_give_the_same_result(tmp_path: Path, monkeypatch) -> N
     assert results[0] == results[1]
     assert results[0][:3] == (350, 299, 49)
     assert [line for _, line, _ in results[0][3]] == [18, 318]
+
+
+def test_info_on_an_empty_store_and_export_into_a_file(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "empty.duckdb"
+    Store(db).close()
+    assert main(["info", "--db", str(db)]) == 0
+    assert "exchanges    0" in capsys.readouterr().out
+    target = tmp_path / "a-file"
+    target.write_text("x")
+    assert main(["export", "--db", str(db), "--out", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "a-file" in err
+    assert main(["export", "--db", str(db), "--out", str(tmp_path / "o")]) == 0
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
+        "accounts.parquet",
+        "exchanges.parquet",
+    ]
+
+
+def test_store_path_that_is_a_folder(tmp_path: Path, capsys) -> None:
+    log = _write(tmp_path / "log.jsonl", _records(2))
+    assert main(["ingest", str(log), "--db", str(tmp_path)]) == 1
+    assert "is a folder" in capsys.readouterr().err
