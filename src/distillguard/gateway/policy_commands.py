@@ -10,6 +10,7 @@ output; it is shown once and only its SHA-256 hash is stored.
 from __future__ import annotations
 
 import argparse
+import csv
 import getpass
 import json
 import os
@@ -20,12 +21,13 @@ from distillguard._types import Verdict
 from distillguard.errors import ConfigError, InputError, RecordError
 from distillguard.exchange import Account, parse_account
 from distillguard.gateway.keys import create_key
-from distillguard.gateway.state import StateDB, default_state_path
+from distillguard.gateway.state import StateDB, VerdictRow, default_state_path, now_ts
 
 __all__ = [
     "add_state_arguments",
     "configure_keys",
     "configure_override",
+    "read_detections",
     "resolve_state_path",
     "run_keys",
     "run_override",
@@ -185,6 +187,41 @@ def run_keys(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------- override
 
 
+def read_detections(path: Path) -> list[VerdictRow]:
+    """The rows of a ``distillguard detect`` ``accounts.csv`` (spec section 3) as verdicts."""
+    rows: list[VerdictRow] = []
+    ts = now_ts()
+    try:
+        with Path(path).open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            missing = {"account_id", "score", "verdict"} - set(reader.fieldnames or ())
+            if missing:
+                raise InputError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+            for lineno, rec in enumerate(reader, 2):
+                try:
+                    verdict = Verdict.parse(rec["verdict"] or "")
+                    score = float(rec["score"])
+                except ValueError as exc:
+                    raise InputError(f"{path}:{lineno}: {exc}") from None
+                if not rec["account_id"]:
+                    raise InputError(f"{path}:{lineno}: empty account_id")
+                reasons = [r for r in (rec.get("reasons") or "").split(";") if r]
+                rows.append(
+                    VerdictRow(
+                        account_id=rec["account_id"],
+                        verdict=verdict,
+                        score=score,
+                        cluster_id=rec.get("cluster_id") or None,
+                        reasons=reasons,
+                        source="detect",
+                        updated_at=ts,
+                    )
+                )
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return rows
+
+
 def configure_override(parser: argparse.ArgumentParser) -> None:
     add_state_arguments(parser)
     parser.add_argument("account", metavar="ACCOUNT", nargs="?", help="the account id")
@@ -197,11 +234,30 @@ def configure_override(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clear", action="store_true", help="remove the override")
     parser.add_argument("--actor", default=None, help="who is acting (default: cli:$USER)")
     parser.add_argument("--list", action="store_true", help="list overrides in force")
+    parser.add_argument(
+        "--from-detections",
+        type=Path,
+        metavar="ACCOUNTS_CSV",
+        help="publish a detect run's accounts.csv as the detector's verdicts (not "
+        "overrides); running gateways apply them within a second",
+    )
 
 
 def run_override(args: argparse.Namespace) -> int:
     path = resolve_state_path(args.db, args.state)
     with StateDB(path) as db:
+        if args.from_detections is not None:
+            rows = read_detections(args.from_detections)
+            db.set_verdicts(rows)
+            db.record_audit(
+                _actor(args.actor),
+                "verdicts.publish",
+                "*",
+                {"file": str(args.from_detections), "count": len(rows)},
+            )
+            flagged = sum(r.verdict is not Verdict.ALLOW for r in rows)
+            sys.stdout.write(f"published {len(rows)} verdicts ({flagged} not allow) to {path}\n")
+            return 0
         if args.list:
             for ov in db.overrides().values():
                 sys.stdout.write(json.dumps(ov.to_json()) + "\n")

@@ -134,3 +134,31 @@ def test_import_accounts_sets_tiers_and_reports_bad_lines(
     assert "bad.jsonl:2:" in capsys.readouterr().err
     with StateDB(state) as db:
         assert "u3" not in db.accounts()  # all or nothing
+
+
+def test_publish_detections_feeds_the_gateway(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "s.sqlite"
+    csv_path = tmp_path / "accounts.csv"
+    csv_path.write_text(
+        "account_id,score,verdict,cluster_id,first_flagged_at,reasons\n"
+        "a1,0.97,block,c1,2026-01-01T00:00:00Z,template;sync\n"
+        "a2,0.10,allow,,,\n"
+    )
+    args = ["override", "--from-detections", str(csv_path), "--state", str(state)]
+    assert main(args) == 0
+    assert "published 2 verdicts (1 not allow)" in capsys.readouterr().out
+    with StateDB(state) as db:
+        rows = db.verdicts()
+        assert db.audit_log()[0].action == "verdicts.publish"
+    assert rows["a1"].verdict.value == "block" and rows["a1"].reasons == ["template", "sync"]
+    assert rows["a1"].cluster_id == "c1" and rows["a2"].cluster_id is None
+    policy = Policy(load_settings(None), state_path=state)
+    policy.reload(force=True)
+    assert policy.verdict_of("a1")[0].value == "block"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("account_id,score,verdict\na1,high,block\n")
+    assert main(["override", "--from-detections", str(bad), "--state", str(state)]) == 1
+    assert "bad.csv:2:" in capsys.readouterr().err
+    asyncio.run(policy.close())
