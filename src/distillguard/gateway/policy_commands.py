@@ -3,8 +3,18 @@
 Both work on the control-plane state file while gateways run: a running gateway picks up
 new or revoked keys and overrides within a second, without restart.
 
-``distillguard keys create --account ID`` prints the new secret as the last line of its
-output; it is shown once and only its SHA-256 hash is stored.
+    distillguard keys create --account ID [--org ORG] [--tier T] [--db FILE | --state FILE]
+    distillguard keys list [--account ID] [--active] [--json]
+    distillguard keys revoke KEY_ID [--reason TEXT]
+    distillguard keys import-accounts accounts.jsonl
+    distillguard override ACCOUNT --verdict V --reason TEXT [--actor WHO]
+    distillguard override ACCOUNT --clear [--reason TEXT]
+    distillguard override --list
+    distillguard override --from-detections OUT/accounts.csv
+
+``keys create`` prints the new secret as the last line of its output; it is shown once and
+only its SHA-256 hash is stored. Overrides, key changes and published verdicts are written
+to the audit log with who, when, what and why.
 """
 
 from __future__ import annotations
