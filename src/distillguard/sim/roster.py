@@ -97,6 +97,14 @@ class Sizes:
         return self.attack_volume_by.get(campaign, self.attack_volume)
 
 
+# Capability mixes; shared dicts (the weighted draw caches per table).
+_CHAT_CAPS = {"chat": 6, "writing": 2, "coding": 1.5, "math": 1, "reasoning": 0.5, "tools": 0.3}
+_COT_CAPS = {"math": 4, "reasoning": 3, "coding": 2, "chat": 2}
+_RESOLD_CAPS = {"chat": 4, "coding": 3, "writing": 1, "math": 1, "tools": 1}
+_AGENTIC_CAPS = {"coding": 6, "tools": 4}
+_SLOW_CAPS = {"reasoning": 3, "math": 3, "coding": 3, "chat": 1}
+
+
 class _Builder:
     """Accumulates actors with stable ids, drawing everything from one seeded stream."""
 
@@ -244,16 +252,9 @@ def _individuals(b: _Builder) -> None:
             home = residential_ip(r)
             client = pick_client(r)
             system = r.choice(SYSTEM_PROMPTS) if r.random() < 0.3 else None
-            caps = {
-                "chat": 6,
-                "writing": 2,
-                "coding": 1.5,
-                "math": 1,
-                "reasoning": 0.5,
-                "tools": 0.3,
-            }
+            caps = _CHAT_CAPS
             if persona == "step-by-step-user":
-                caps = {"math": 4, "reasoning": 3, "coding": 2, "chat": 2}
+                caps = _COT_CAPS
             behaviour = RoamingChatUser() if r.random() < 0.3 and cls is ChatUser else cls()
             b.add(
                 behaviour,
@@ -455,7 +456,7 @@ def _reseller(b: _Builder) -> dict[str, Any]:
             tz=tz,
             params={
                 "turns": (1, 4),
-                "caps": {"chat": 4, "coding": 3, "writing": 1, "math": 1, "tools": 1},
+                "caps": _RESOLD_CAPS,
                 "cot": 0.1,
             },
             **b.adoption(1.0, (0.3, 0.8)),
@@ -576,7 +577,7 @@ def _agentic(b: _Builder) -> None:
                 "system": system,
                 "wrap": wraps,
                 "calls": (8, 25),
-                "caps": {"coding": 6, "tools": 4},
+                "caps": _AGENTIC_CAPS,
                 "proxy_share": 0.3,
                 "tool_time": 0.4,
                 "stream": 0.5,
@@ -673,7 +674,7 @@ def _low_and_slow(b: _Builder) -> None:
             params={
                 "turns": (2, 6),
                 "system": r.choice(catalog.TUTOR_VARIANTS),
-                "caps": {"reasoning": 3, "math": 3, "coding": 3, "chat": 1},
+                "caps": _SLOW_CAPS,
                 "cot": 0.5,
                 "think": 1.3,
                 "stream": 0.3,
