@@ -184,3 +184,12 @@ def test_multi_member_and_empty_gzip(tmp_path: Path) -> None:
     with Store(":memory:") as store:
         report = store.ingest([tmp_path], show_progress=False)
         assert (report.read, report.inserted, report.rejected) == (9, 9, 0)
+
+
+def test_crlf_bom_and_no_final_newline(tmp_path: Path) -> None:
+    body = "\r\n".join(orjson.dumps(_rec(i)).decode() for i in range(4))
+    path = tmp_path / "windows.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + body.encode())
+    with Store(":memory:") as store:
+        report = store.ingest([path], show_progress=False)
+        assert (report.read, report.inserted, report.rejected) == (4, 4, 0)

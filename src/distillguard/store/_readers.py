@@ -41,6 +41,7 @@ _GZ_SUFFIXES = (".jsonl.gz", ".ndjson.gz")
 _PARQUET_SUFFIXES = (".parquet",)
 _BLOCK_BYTES = 4 << 20
 _PARQUET_ROWS = 8192
+_BOM = b"\xef\xbb\xbf"
 
 
 class Reject(NamedTuple):
@@ -177,9 +178,14 @@ def _jsonl_blocks(path: Path, gz: bool) -> Iterator[Block]:
     last_pos = 0
     with path.open("rb") as raw:
         chunks = _gunzip_chunks(raw) if gz else _plain_chunks(raw)
+        first = True
         try:
             for chunk in chunks:
                 pos = raw.tell()
+                if first:
+                    first = False
+                    if chunk.startswith(_BOM):  # written by some Windows tools
+                        chunk = chunk[len(_BOM) :]
                 data = leftover + chunk if leftover else chunk
                 cut = data.rfind(b"\n")
                 if cut < 0:
