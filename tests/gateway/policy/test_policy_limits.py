@@ -274,3 +274,35 @@ def test_redis_connection_lost_between_calls_reconnects(tmp_path: Path, redis_se
         return third
 
     assert asyncio.run(go()) is False  # the shared bucket in Redis, not a fresh local one
+
+
+def test_concurrent_redis_calls_are_answered_in_order(tmp_path: Path, redis_server: str) -> None:
+    """Pipelined calls from two processes' worth of policies: exactly the limit passes."""
+    state = tmp_path / "s.sqlite"
+    secrets_ = [_principal(state, f"acct-{i}", "org-shared")[1] for i in range(5)]
+    settings = _settings(key=Limit(), org=Limit(rpm=20))
+    clock = Clock(2e9)
+
+    async def go() -> tuple[int, list[float]]:
+        policies = [
+            Policy(settings, state_path=state, redis_url=redis_server, clock=clock)
+            for _ in range(2)
+        ]
+        for p in policies:
+            p.reload(force=True)
+        calls = []
+        for i in range(60):
+            policy = policies[i % 2]
+            principal = policy.authenticate(secrets_[i % 5])
+            assert principal is not None
+            calls.append(policy.admit(principal, model=None, est_tokens=1))
+        decisions = await asyncio.gather(*calls)
+        for p in policies:
+            await p.close()
+        return sum(d.allowed for d in decisions), [
+            d.retry_after for d in decisions if d.retry_after is not None
+        ]
+
+    allowed, waits = asyncio.run(go())
+    assert allowed == 20 and len(waits) == 40
+    assert all(w == pytest.approx(3.0, abs=1e-3) for w in waits)  # 1 request at 20/min
