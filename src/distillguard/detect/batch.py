@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +58,21 @@ _FIELDS = Enriched._fields
 _BATCH = 50_000
 
 
+def _enrich_rows(rows: list[tuple[str | None, str, str | None]]) -> list[Enriched]:
+    return [enrich_json(ep, rq, rs) for ep, rq, rs in rows]
+
+
+def _workers() -> int:
+    env = os.environ.get("DISTILLGUARD_WORKERS")
+    return max(1, int(env)) if env and env.isdigit() else max(1, min(4, os.cpu_count() or 1))
+
+
 def enrich_store(con: duckdb.DuckDBPyConnection, *, show_progress: bool = True) -> int:
-    """Enrich the exchanges that have no ``enrichment`` row yet; return how many."""
+    """Enrich the exchanges that have no ``enrichment`` row yet; return how many.
+
+    Rows are enriched on every core (a process per core, in order), then inserted into
+    the ``enrichment`` table in one Arrow batch per read batch.
+    """
     try:
         con.execute(_ENRICH_SQL)
         todo = con.execute(
@@ -71,22 +87,29 @@ def enrich_store(con: duckdb.DuckDBPyConnection, *, show_progress: bool = True) 
         "SELECT x.id, x.endpoint, x.request, x.response FROM exchanges x "
         "ANTI JOIN enrichment e ON x.id = e.id"
     ).to_arrow_reader(_BATCH)
-    with _bar(show_progress, total=todo, desc="enrich") as bar:
-        for batch in reader:
-            cols = batch.to_pydict()
-            rows = [
-                enrich_json(ep, rq, rs)
-                for ep, rq, rs in zip(
-                    cols["endpoint"], cols["request"], cols["response"], strict=True
-                )
-            ]
-            data: dict[str, Any] = {"id": cols["id"]}
-            for i, name in enumerate(_FIELDS):
-                data[name] = [r[i] for r in rows]
-            chunk = pa.table(data)  # noqa: F841 - read by DuckDB below
-            con.execute("INSERT INTO enrichment SELECT * FROM chunk")
-            bar.update(len(rows))
-    cur.close()
+    workers = _workers() if todo >= 20_000 else 1
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn")) if workers > 1 else None
+    try:
+        with _bar(show_progress, total=todo, desc="enrich") as bar:
+            for batch in reader:
+                cols = batch.to_pydict()
+                rows = list(zip(cols["endpoint"], cols["request"], cols["response"], strict=True))
+                if pool is None:
+                    enriched = _enrich_rows(rows)
+                else:
+                    step = -(-len(rows) // (workers * 2))
+                    parts = [rows[i : i + step] for i in range(0, len(rows), step)]
+                    enriched = [e for part in pool.map(_enrich_rows, parts) for e in part]
+                data: dict[str, Any] = {"id": cols["id"]}
+                for i, name in enumerate(_FIELDS):
+                    data[name] = [r[i] for r in enriched]
+                chunk = pa.table(data)  # noqa: F841 - read by DuckDB below
+                con.execute("INSERT INTO enrichment SELECT * FROM chunk")
+                bar.update(len(rows))
+    finally:
+        cur.close()
+        if pool is not None:
+            pool.shutdown()
     return todo
 
 
