@@ -233,3 +233,45 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_campaigns_and_look_alikes_have_their_defining_structure(
+    scenario: Path, records: list[dict], labels: dict
+):
+    accounts = {
+        a["account_id"]: a
+        for a in map(orjson.loads, (scenario / "accounts.jsonl").read_bytes().splitlines())
+    }
+
+    def group(account_id: str) -> str:
+        row = labels[account_id]
+        return row["campaign"] or row["persona"]
+
+    ips: dict[str, set] = {}
+    fingerprints: dict[str, set] = {}
+    for rec in records:
+        ips.setdefault(rec["account_id"], set()).add(rec["ip"])
+        fingerprints.setdefault(group(rec["account_id"]), set()).add(rec["client_fingerprint"])
+    members: dict[str, list[str]] = {}
+    for account_id in accounts:
+        members.setdefault(group(account_id), []).append(account_id)
+
+    # Low-and-slow: one residential address per account, all different, one shared client.
+    slow = members["low-and-slow"]
+    assert all(len(ips[a]) == 1 for a in slow)
+    assert len({next(iter(ips[a])) for a in slow}) == len(slow)
+    assert len(fingerprints["low-and-slow"]) == 1
+    # Reasoning harvest: a few data-centre addresses shared by all its accounts.
+    assert len(set().union(*(ips[a] for a in members["reasoning-harvest"]))) <= 4
+    # Agentic harvest: payment instruments shared across accounts.
+    cards = [accounts[a]["payment_fingerprint"] for a in members["agentic-harvest"]]
+    assert len(set(cards)) < len(cards)
+    # Students: one e-mail domain and org per cohort, sign-ups within a few hours.
+    domains = Counter(accounts[a]["email_domain"] for a in members["student"])
+    assert max(domains.values()) >= 3
+    # Popular client fingerprints are shared by many unrelated legitimate accounts.
+    users_per_fp: dict[str, set] = {}
+    for rec in records:
+        if labels[rec["account_id"]]["label"] == "legit":
+            users_per_fp.setdefault(rec["client_fingerprint"], set()).add(rec["account_id"])
+    assert max(len(v) for v in users_per_fp.values()) >= 10
