@@ -15,7 +15,10 @@ def configure_simulate(parser: argparse.ArgumentParser) -> None:
     """Declare the command's arguments."""
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
     parser.add_argument(
-        "--scale", type=float, default=1.0, help="size multiplier (1.0 ≈ 300k exchanges)"
+        "--scale",
+        type=float,
+        default=1.0,
+        help="size multiplier (1.0 ≈ 300k exchanges; with --preset, multiplies the preset)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--days", type=int, default=7, help="days of traffic (default 7)")
