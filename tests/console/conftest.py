@@ -29,6 +29,7 @@ CAMPAIGN = [f"acct_cons_att_{i:02d}" for i in range(10)]
 XSS_ACCOUNT = "acct_cons_xss"
 XSS_PROMPT = '<script>alert("dg-xss")</script> please summarise <b>this</b>'
 TOKEN = "console-test-token-0123456789"
+ODD_ACCOUNT = "team/acct <b>7</b>?x=1#frag"
 
 
 @dataclass
@@ -41,6 +42,7 @@ class World:
     xss_account: str = XSS_ACCOUNT
     xss_prompt: str = XSS_PROMPT
     token: str = TOKEN
+    odd_account: str = ODD_ACCOUNT
 
 
 def _write_extra(out: Path) -> tuple[Path, list[dict], list[str]]:
@@ -100,6 +102,9 @@ def _write_extra(out: Path) -> tuple[Path, list[dict], list[str]]:
     labels.append(f"{XSS_ACCOUNT},legit,,chat-user")
     for k in range(3):
         add(XSS_ACCOUNT, START + timedelta(hours=5 + k), XSS_PROMPT)
+    accounts.append({"account_id": ODD_ACCOUNT, "created_at": format_ts(START)})
+    labels.append(f'"{ODD_ACCOUNT}",legit,,light-user')
+    add(ODD_ACCOUNT, START + timedelta(hours=9), "What is a good name for a cat?")
     path = out / "extra.jsonl"
     path.write_bytes(b"".join(orjson.dumps(x) + b"\n" for x in exchanges))
     return path, accounts, labels

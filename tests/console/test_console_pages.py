@@ -172,3 +172,15 @@ def test_security_headers_and_no_scripts(console, http):
     assert "<script" not in res.text
     css = http(console.url + "/static/console.css")
     assert css.status == 200 and "text/css" in css.headers["content-type"]
+
+
+def test_odd_account_ids_are_escaped_and_linked_safely(console, world, http):
+    page = http(console.url + "/accounts?q=" + quote("team/"))
+    assert page.status == 200
+    assert "&lt;b&gt;7&lt;/b&gt;" in page.text and "<b>7</b>" not in page.text
+    href = "/accounts/" + quote(world.odd_account, safe="")
+    assert f'href="{href}"' in page.text
+    target = http(console.url + href)
+    assert target.status == 200 and "What is a good name for a cat?" in target.text
+    api = http(console.url + "/api" + href).json()
+    assert api["account_id"] == world.odd_account

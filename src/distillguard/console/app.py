@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 import jinja2
 import orjson
@@ -87,6 +87,7 @@ def _environment() -> jinja2.Environment:
     env.filters["num"] = lambda n: "—" if n is None else f"{n:,}"
     env.filters["pct"] = lambda x: "—" if x is None else f"{x:.1%}"
     env.filters["score"] = lambda x: "—" if x is None else f"{x:.2f}"
+    env.filters["u"] = lambda v: quote(str(v), safe="")
     env.filters["ts"] = lambda t: "—" if not t else str(t).replace("T", " ").replace("Z", " UTC")
     env.globals.update(bar_chart=_charts.bar_chart, hbar_chart=_charts.hbar_chart)
     env.globals["timeline_chart"] = _charts.timeline_chart
@@ -269,18 +270,18 @@ def create_app(data: ConsoleData, *, token: str | None = None) -> ASGIApp:
     routes = [
         Route("/", overview),
         Route("/clusters", clusters),
-        Route("/clusters/{cluster_id}", cluster),
+        Route("/clusters/{cluster_id:path}", cluster),
         Route("/accounts", accounts),
-        Route("/accounts/{account_id}", account),
+        Route("/accounts/{account_id:path}", account),
         Route("/eval", evaluation),
         Route("/audit", audit),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/api/overview", overview),
         Route("/api/clusters", clusters),
-        Route("/api/clusters/{cluster_id}", cluster),
+        Route("/api/clusters/{cluster_id:path}", cluster),
         Route("/api/accounts", accounts),
-        Route("/api/accounts/{account_id}", account),
+        Route("/api/accounts/{account_id:path}", account),
         Route("/api/eval", evaluation),
         Route("/api/audit", audit),
         Mount("/static", app=StaticFiles(directory=_HERE / "static"), name="static"),
