@@ -466,6 +466,7 @@ class Engine:
         if acct.verdict.at_least(Verdict.THROTTLE) and not verdict.at_least(acct.verdict):
             verdict = acct.verdict  # convictions stick until an analyst overrides them
             reasons = acct.reasons
+            score = max(score, acct.score)  # and so does the belief behind them
         acct.score = score
         if verdict == acct.verdict:
             return
