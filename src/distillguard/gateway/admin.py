@@ -313,5 +313,5 @@ async def handle_admin(
         return _error(503, str(exc), "server_error")
     if method in _WRITES and response[0] < 300:
         # Apply to this process at once; other gateways pick it up within a second.
-        await asyncio.to_thread(policy.reload, force=True)
+        await asyncio.to_thread(policy.reload)
     return response

@@ -135,7 +135,12 @@ class Policy:
         return self._decisions[verdict]
 
     async def settle(self, principal: Principal, *, used_tokens: int) -> None:
-        """Charge the tokens a served request actually used (minus what admit estimated)."""
+        """Charge the tokens a served request actually used (minus what admit estimated).
+
+        Call once per allowed :meth:`admit` (``used_tokens=0`` when the upstream failed, to
+        refund the estimate); estimates are matched first-in, first-out per key, so a
+        missing call leaves its estimate charged and nothing else wrong.
+        """
         pending = self._pending.get(principal.key_id)
         est = pending.popleft() if pending else 0
         delta = max(used_tokens, 0) - est
