@@ -150,6 +150,10 @@ def test_verify_cli_on_good_and_tampered_logs(
     assert main(["verify", str(good), "--keys", str(keys)]) == 0
     out = capsys.readouterr().out
     assert out.count("valid    good.jsonl:ex-") == 4 and "4 valid, 0 invalid" in out
+    (tmp_path / "logs").mkdir()
+    good.rename(tmp_path / "logs" / "good.jsonl")
+    assert main(["verify", str(tmp_path / "logs"), "--keys", str(keys), "--quiet"]) == 0
+    assert capsys.readouterr().out == "4 valid, 0 invalid\n"
 
     tampered = [dict(r) for r in records]
     tampered[1]["response"] = {**records[1]["response"], "model": "m1", "id": "c2"}

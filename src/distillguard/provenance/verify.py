@@ -136,9 +136,24 @@ def iter_inputs(path: Path) -> Iterator[tuple[str, Mapping[str, Any]]]:
         yield label, item
 
 
-def verify_paths(paths: Sequence[Path], keys: Keys) -> Iterator[tuple[str, Check]]:
-    """Verify every saved response or exchange record in ``paths``."""
+_SUFFIXES = (".json", ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".parquet")
+
+
+def _expand(paths: Sequence[Path]) -> Iterator[Path]:
+    """Files as given; folders contribute their log and response files, sorted."""
     for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(_SUFFIXES)
+            )
+        else:
+            yield path
+
+
+def verify_paths(paths: Sequence[Path], keys: Keys) -> Iterator[tuple[str, Check]]:
+    """Verify every saved response or exchange record in ``paths`` (files or folders)."""
+    for path in _expand(paths):
         for label, obj in iter_inputs(path):
             check = (
                 verify_record(obj, keys) if _is_exchange(obj) else verify_saved_response(obj, keys)
