@@ -88,6 +88,7 @@ class ChatAssembler:
         self.choices: dict[int, JSONObject] = {}
         self.usage: JSONObject | None = None
         self.done = False
+        self._parts: dict[tuple[int, str], list[str]] = {}
 
     def feed(self, data: str) -> JSONObject | None:
         """Add one event's data; returns the decoded chunk (``None`` for ``[DONE]``/junk)."""
@@ -117,7 +118,12 @@ class ChatAssembler:
             for key in ("content", "reasoning_content", "reasoning", "refusal"):
                 piece = delta.get(key)
                 if isinstance(piece, str):
-                    msg[key] = msg.get(key, "") + piece
+                    # pieces are joined once at the end: no quadratic string growth
+                    parts = self._parts.get((idx, key))
+                    if parts is None:
+                        parts = self._parts[(idx, key)] = []
+                        msg[key] = ""
+                    parts.append(piece)
             for tc in delta.get("tool_calls") or ():
                 if not isinstance(tc, dict):
                     continue
@@ -139,6 +145,8 @@ class ChatAssembler:
                 cur["finish_reason"] = ch["finish_reason"]
 
     def result(self) -> JSONObject:
+        for (idx, key), parts in self._parts.items():
+            self.choices[idx]["message"][key] = "".join(parts)
         choices = []
         for idx in sorted(self.choices):
             ch = self.choices[idx]
