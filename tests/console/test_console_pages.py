@@ -184,3 +184,28 @@ def test_odd_account_ids_are_escaped_and_linked_safely(console, world, http):
     assert target.status == 200 and "What is a good name for a cat?" in target.text
     api = http(console.url + "/api" + href).json()
     assert api["account_id"] == world.odd_account
+
+
+def test_capability_mix_matches_detects_enrichment_table(console, world, http):
+    aid = world.campaign[2]
+    api = http(console.url + f"/api/accounts/{aid}").json()
+    assert api["capability_sample"] == api["activity"]["exchanges"] == 70
+    con = duckdb.connect(str(world.db), read_only=True)
+    try:
+        tags = [
+            r[0]
+            for r in con.execute(
+                "SELECT e.tags FROM exchanges x JOIN enrichment e ON x.id = e.id "
+                "WHERE x.account_id = ?",
+                [aid],
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+    from distillguard.detect.enrich import TAGS
+
+    expected = {
+        name: round(sum(1 for t in tags if t >> i & 1) / len(tags), 3)
+        for i, name in enumerate(TAGS)
+    }
+    assert api["capabilities"] == expected

@@ -22,7 +22,7 @@ import orjson
 
 from distillguard.console._results import Results, load_results
 from distillguard.console._state import StateReader
-from distillguard.detect.enrich import TAGS
+from distillguard.detect.enrich import TAGS, enrich_json
 from distillguard.errors import StoreError
 from distillguard.exchange import format_ts, prompt_messages
 
@@ -32,6 +32,8 @@ PAGE_SIZE = 50
 #: Characters of a prompt shown on an account page (prompts are confidential: show little).
 PROMPT_CHARS = 240
 RECENT_EXCHANGES = 25
+#: How many of an account's most recent exchanges its capability mix is computed over.
+CAPABILITY_SAMPLE = 500
 TIMELINE_MEMBERS = 40
 VERDICTS = ("block", "throttle", "watch", "allow")
 VERDICT_FILTERS = ("", "flagged", *VERDICTS)
@@ -94,6 +96,49 @@ def _prompt_preview(endpoint: str | None, request: str | None) -> str:
     return text if len(text) <= PROMPT_CHARS else text[: PROMPT_CHARS - 1] + "…"
 
 
+def _cutoff(activity: list[tuple[Any, ...]], n: int) -> datetime | None:
+    """The start of the newest (day, hour) bucket by which ``n`` exchanges are reached."""
+    seen = 0
+    for day, hour, count, *_ in sorted(activity, key=lambda g: (g[0], g[1]), reverse=True):
+        seen += int(count)
+        if seen >= n:
+            return datetime(day.year, day.month, day.day, int(hour))
+    return None
+
+
+def _capabilities(rows: list[tuple[Any, ...]]) -> dict[str, float] | None:
+    """Share of ``rows`` (id, ts, endpoint, ..., request, response) per capability tag,
+    computed with detect's own :func:`~distillguard.detect.enrich.enrich_json`."""
+    counts = [0] * len(TAGS)
+    n = 0
+    for row in rows:
+        try:
+            tags = enrich_json(row[2], row[7], row[8]).tags
+        except Exception:  # a malformed stored body must not break the page
+            continue
+        n += 1
+        for i in range(len(TAGS)):
+            if tags >> i & 1:
+                counts[i] += 1
+    if not n:
+        return None
+    return {name: round(counts[i] / n, 3) for i, name in enumerate(TAGS)}
+
+
+def _shown(r: tuple[Any, ...]) -> dict[str, Any]:
+    """One exchange as the account page shows it: metadata and a truncated prompt."""
+    return {
+        "id": r[0],
+        "ts": _ts(r[1]),
+        "endpoint": r[2] or "chat.completions",
+        "model": r[3],
+        "status": r[4] if r[4] is not None else 200,
+        "latency_ms": r[5],
+        "ip": r[6],
+        "prompt": _prompt_preview(r[2], r[7]),
+    }
+
+
 class ConsoleData:
     """The console's read-only view of a store, a results folder and a gateway state file."""
 
@@ -111,10 +156,6 @@ class ConsoleData:
         self.state: StateReader | None = None
         try:
             self.results: Results = load_results(self.con, results)
-            tables = {
-                r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
-            }
-            self.has_enrichment = "enrichment" in tables
             if state is not None:
                 self.state = StateReader(state)
         except BaseException:
@@ -226,7 +267,11 @@ class ConsoleData:
         return {"items": [self._cluster_item(r) for r in rows], **_pages(int(total), page)}
 
     def cluster(self, cluster_id: str, *, page: int = 1) -> dict[str, Any] | None:
-        """One cluster: its row, evidence, a page of members and the busiest members' timeline."""
+        """One cluster: its row, evidence, a page of members and the busiest members' timeline.
+
+        The members' exchanges are read in ONE scan of ``exchanges`` into a scratch table of
+        per-member, per-hour counts; the members table and the timeline both come from it.
+        """
         rows = self._all(
             "SELECT cluster_id, n_accounts, n_exchanges, score, verdict, reasons "
             "FROM r_clusters WHERE cluster_id = ?",
@@ -235,26 +280,42 @@ class ConsoleData:
         if not rows:
             return None
         out = self._cluster_item(rows[0])
-        n_members = self._all("SELECT count(*) FROM r_accounts WHERE cluster_id = ?", [cluster_id])[
-            0
-        ][0]
-        members = self._all(
-            f"""SELECT r.account_id, r.score, r.verdict, r.first_flagged_at, r.reasons,
-                   a.created_at, a.org_id, a.tier, a.country
-            FROM r_accounts r LEFT JOIN accounts a USING (account_id)
-            WHERE r.cluster_id = ?
-            ORDER BY {ACCOUNT_SORTS["score"]} LIMIT ? OFFSET ?""",
-            [cluster_id, PAGE_SIZE, (page - 1) * PAGE_SIZE],
-        )
-        volume = {
-            r[0]: (int(r[1]), r[2], r[3])
-            for r in self._all(
-                """SELECT account_id, count(*), min(ts), max(ts) FROM exchanges
+        with self._lock:
+            n_members = self._all(
+                "SELECT count(*) FROM r_accounts WHERE cluster_id = ?", [cluster_id]
+            )[0][0]
+            members = self._all(
+                f"""SELECT r.account_id, r.score, r.verdict, r.first_flagged_at, r.reasons,
+                       a.created_at, a.org_id, a.tier, a.country
+                FROM r_accounts r LEFT JOIN accounts a USING (account_id)
+                WHERE r.cluster_id = ?
+                ORDER BY {ACCOUNT_SORTS["score"]} LIMIT ? OFFSET ?""",
+                [cluster_id, PAGE_SIZE, (page - 1) * PAGE_SIZE],
+            )
+            self._all(
+                """CREATE OR REPLACE TEMP TABLE _console_hours AS
+                SELECT account_id, CAST(floor(epoch(ts) / 3600) AS BIGINT) AS h,
+                       count(*) AS n, min(ts) AS first_ts, max(ts) AS last_ts
+                FROM exchanges
                 WHERE account_id IN (SELECT account_id FROM r_accounts WHERE cluster_id = ?)
-                GROUP BY 1""",
+                GROUP BY 1, 2""",
                 [cluster_id],
             )
-        }
+            try:
+                page_ids = [m[0] for m in members]
+                marks = ",".join("?" * len(page_ids)) or "NULL"
+                volume = {
+                    r[0]: (int(r[1]), r[2], r[3])
+                    for r in self._all(
+                        f"""SELECT account_id, sum(n), min(first_ts), max(last_ts)
+                        FROM _console_hours WHERE account_id IN ({marks}) GROUP BY 1""",
+                        page_ids,
+                    )
+                }
+                timeline = self._timeline()
+            finally:
+                self._all("DROP TABLE IF EXISTS _console_hours")
+        none = (0, None, None)
         out["members"] = [
             {
                 "account_id": m[0],
@@ -266,31 +327,37 @@ class ConsoleData:
                 "org_id": m[6],
                 "tier": m[7],
                 "country": m[8],
-                "exchanges": volume.get(m[0], (0, None, None))[0],
-                "first_seen": _ts(volume.get(m[0], (0, None, None))[1]),
-                "last_seen": _ts(volume.get(m[0], (0, None, None))[2]),
+                "exchanges": volume.get(m[0], none)[0],
+                "first_seen": _ts(volume.get(m[0], none)[1]),
+                "last_seen": _ts(volume.get(m[0], none)[2]),
             }
             for m in members
         ]
         out.update(_pages(int(n_members), page))
-        out["timeline"] = self._timeline(cluster_id, volume)
+        out["timeline"] = timeline
         return out
 
-    def _timeline(self, cluster_id: str, volume: dict[str, tuple[int, Any, Any]]) -> dict:
-        """Hourly exchange counts of the cluster's busiest members (for the timeline chart)."""
-        busiest = sorted(volume, key=lambda a: (-volume[a][0], a))[:TIMELINE_MEMBERS]
+    def _timeline(self) -> dict[str, Any]:
+        """Hourly counts of the busiest members, from the ``_console_hours`` scratch table."""
+        busiest = [
+            r[0]
+            for r in self._all(
+                """SELECT account_id FROM _console_hours GROUP BY 1
+                ORDER BY sum(n) DESC, account_id LIMIT ?""",
+                [TIMELINE_MEMBERS],
+            )
+        ]
         if not busiest:
             return {"members": [], "start_hour": 0, "end_hour": 0, "counts": {}, "flagged": {}}
         marks = ",".join("?" * len(busiest))
         counts: dict[str, dict[int, int]] = {a: {} for a in busiest}
         for acct, hour, n in self._all(
-            f"""SELECT account_id, CAST(floor(epoch(ts) / 3600) AS BIGINT) AS h, count(*)
-            FROM exchanges WHERE account_id IN ({marks}) GROUP BY 1, 2""",
+            f"SELECT account_id, h, n FROM _console_hours WHERE account_id IN ({marks})",
             busiest,
         ):
             counts[acct][int(hour)] = int(n)
         flagged = {
-            a: int(f.timestamp() // 3600)
+            a: int(f.replace(tzinfo=UTC).timestamp() // 3600)
             for a, f in self._all(
                 f"""SELECT account_id, flagged_ts FROM r_accounts
                 WHERE account_id IN ({marks}) AND flagged_ts IS NOT NULL""",
@@ -349,24 +416,37 @@ class ConsoleData:
         return {"items": items, "verdict": verdict, "q": q, "sort": sort, **_pages(total, page)}
 
     def account(self, account_id: str) -> dict[str, Any] | None:
-        """Everything about one account; None when neither the results nor the store know it."""
+        """Everything about one account; None when neither the results nor the store know it.
+
+        Two reads of ``exchanges``: one aggregate scan (per day and hour, with the totals
+        and distinct-client counts as a grouping set) and one fetch of the most recent
+        exchanges, bounded below by the hour that holds the :data:`CAPABILITY_SAMPLE`-th
+        most recent one so zone maps skip the older row groups.
+        """
         res = self._all(
             "SELECT score, verdict, cluster_id, first_flagged_at, reasons, flagged_ts "
             "FROM r_accounts WHERE account_id = ?",
             [account_id],
         )
+        flagged_ts = res[0][5] if res else None
         meta = self._all(
             f"SELECT {', '.join(_ACCOUNT_META)} FROM accounts WHERE account_id = ? LIMIT 1",
             [account_id],
         )
-        activity = self._all(
-            """SELECT CAST(ts AS DATE), hour(ts), count(*), min(ts), max(ts)
-            FROM exchanges WHERE account_id = ? GROUP BY 1, 2""",
-            [account_id],
+        groups = self._all(
+            """SELECT CAST(ts AS DATE) AS d, hour(ts) AS h, count(*), min(ts), max(ts),
+                   count(*) FILTER (WHERE ts >= ?),
+                   count(DISTINCT ip), count(DISTINCT key_id), count(DISTINCT user_agent),
+                   count(DISTINCT client_fingerprint), count(DISTINCT model),
+                   GROUPING(d, h)
+            FROM exchanges WHERE account_id = ?
+            GROUP BY GROUPING SETS ((d, h), ())""",
+            [flagged_ts, account_id],
         )
+        activity = [g for g in groups if g[11] == 0]
+        totals = next((g for g in groups if g[11] != 0), None)
         if not res and not meta and not activity:
             return None
-        flagged_ts = res[0][5] if res else None
         ev = self.results.account_evidence.get(account_id) or {}
         out: dict[str, Any] = {"account_id": account_id}
         if res:
@@ -391,81 +471,40 @@ class ConsoleData:
         )
         hourly = [0] * 24
         daily: dict[str, int] = {}
-        for day, hour, n, _, _ in activity:
+        for day, hour, n, *_ in activity:
             hourly[int(hour)] += int(n)
             daily[day.isoformat()] = daily.get(day.isoformat(), 0) + int(n)
         total = sum(hourly)
-        withheld = 0
-        if flagged_ts is not None and total:
-            withheld = self._all(
-                "SELECT count(*) FROM exchanges WHERE account_id = ? AND ts >= ?",
-                [account_id, flagged_ts],
-            )[0][0]
-        clients = self._all(
-            """SELECT count(DISTINCT ip), count(DISTINCT key_id), count(DISTINCT user_agent),
-                   count(DISTINCT client_fingerprint), count(DISTINCT model)
-            FROM exchanges WHERE account_id = ?""",
-            [account_id],
-        )[0]
+        distinct = ("ips", "keys", "user_agents", "client_fingerprints", "models")
         out["activity"] = {
             "exchanges": total,
-            "first_seen": _ts(min((r[3] for r in activity), default=None)),
-            "last_seen": _ts(max((r[4] for r in activity), default=None)),
-            "withheld_after_flag": int(withheld),
+            "first_seen": _ts(totals[3]) if totals and total else None,
+            "last_seen": _ts(totals[4]) if totals and total else None,
+            "withheld_after_flag": int(totals[5]) if totals and flagged_ts is not None else 0,
             "hourly": hourly,
             "daily": [{"day": d, "exchanges": n} for d, n in sorted(daily.items())],
-            "distinct": dict(
-                zip(
-                    ("ips", "keys", "user_agents", "client_fingerprints", "models"),
-                    clients,
-                    strict=True,
-                )
-            ),
+            "distinct": {
+                k: int(totals[6 + i]) if totals and total else 0 for i, k in enumerate(distinct)
+            },
         }
-        out["capabilities"] = self._capabilities(account_id, total)
-        out["recent_exchanges"] = self._recent(account_id)
+        recent = self._recent(account_id, _cutoff(activity, CAPABILITY_SAMPLE)) if total else []
+        out["capabilities"] = _capabilities(recent)
+        out["capability_sample"] = len(recent)
+        out["recent_exchanges"] = [_shown(r) for r in recent[:RECENT_EXCHANGES]]
         out["live"] = self.state.live(account_id) if self.state is not None else None
         out["audit"] = self.state.audit(target=account_id, limit=20) if self.state else None
         return out
 
-    def _capabilities(self, account_id: str, total: int) -> dict[str, float] | None:
-        """Share of the account's exchanges carrying each capability tag (from enrichment)."""
-        if not self.has_enrichment or not total:
-            return None
-        counts = [0] * len(TAGS)
-        n = 0
-        for tags, c in self._all(
-            """SELECT e.tags, count(*) FROM exchanges x JOIN enrichment e ON x.id = e.id
-            WHERE x.account_id = ? GROUP BY 1""",
-            [account_id],
-        ):
-            n += int(c)
-            for i in range(len(TAGS)):
-                if int(tags or 0) >> i & 1:
-                    counts[i] += int(c)
-        if not n:
-            return None
-        return {name: round(counts[i] / n, 3) for i, name in enumerate(TAGS)}
-
-    def _recent(self, account_id: str) -> list[dict[str, Any]]:
-        rows = self._all(
-            """SELECT id, ts, endpoint, model, status, latency_ms, ip, request
-            FROM exchanges WHERE account_id = ? ORDER BY ts DESC, id DESC LIMIT ?""",
-            [account_id, RECENT_EXCHANGES],
+    def _recent(self, account_id: str, since: datetime | None) -> list[tuple[Any, ...]]:
+        """The account's most recent exchanges (at most :data:`CAPABILITY_SAMPLE`)."""
+        bound = "AND ts >= ?" if since is not None else ""
+        params: list[Any] = [account_id] + ([since] if since is not None else [])
+        return self._all(
+            f"""SELECT id, ts, endpoint, model, status, latency_ms, ip, request, response
+            FROM exchanges WHERE account_id = ? {bound}
+            ORDER BY ts DESC, id DESC LIMIT {CAPABILITY_SAMPLE}""",
+            params,
         )
-        return [
-            {
-                "id": r[0],
-                "ts": _ts(r[1]),
-                "endpoint": r[2] or "chat.completions",
-                "model": r[3],
-                "status": r[4] if r[4] is not None else 200,
-                "latency_ms": r[5],
-                "ip": r[6],
-                "prompt": _prompt_preview(r[2], r[7]),
-            }
-            for r in rows
-        ]
 
     # -- evaluation and audit -------------------------------------------------------------
 
