@@ -15,6 +15,9 @@ Endpoints (JSON in and out)::
                                               -> 201 with "secret", shown this once
     POST   /admin/keys/{key_id}/revoke        {"reason"?}   (DELETE /admin/keys/{key_id} too)
     GET    /admin/verdicts                    verdict in force per flagged/overridden account
+    POST   /admin/verdicts                    {"verdicts": [{"account_id", "verdict", "score"?,
+                                              "cluster_id"?, "reasons"?}], "source"?}
+                                              detector verdicts (overrides still win)
     GET    /admin/overrides                   overrides in force
     POST   /admin/overrides                   {"account_id", "verdict", "reason", "actor"?}
     PUT    /admin/overrides/{account_id}      {"verdict", "reason", "actor"?}
@@ -39,7 +42,7 @@ from distillguard._types import Verdict
 from distillguard.errors import ConfigError, DistillGuardError, RecordError
 from distillguard.gateway.keys import create_key
 from distillguard.gateway.policy import Policy
-from distillguard.gateway.state import StateDB
+from distillguard.gateway.state import StateDB, VerdictRow, now_ts
 
 __all__ = ["handle_admin"]
 
@@ -231,6 +234,25 @@ def _dispatch(
                 reason = data.get("reason") or ""
                 row = db.revoke_key(parts[1], actor=_actor(data, headers), reason=str(reason))
                 return _json(200, row.public())
+        elif head == "verdicts" and n == 1 and method == "POST":
+            data = _body(body)
+            items = data.get("verdicts")
+            if not isinstance(items, list) or not items:
+                raise _HTTPError(
+                    400, "'verdicts' must be a non-empty list", "invalid_request_error"
+                )
+            source = data.get("source") or "admin-api"
+            if not isinstance(source, str):
+                raise _HTTPError(400, "'source' must be a string", "invalid_request_error")
+            rows = [_verdict_row(item, str(source)) for item in items]
+            db.set_verdicts(rows)
+            db.record_audit(
+                _actor(data, headers),
+                "verdicts.publish",
+                "*",
+                {"count": len(rows), "source": source},
+            )
+            return _json(200, {"published": len(rows)})
         elif head == "verdicts" and n == 1 and method == "GET":
             verdicts, overrides = db.verdicts(), db.overrides()
             data = []
@@ -279,6 +301,23 @@ def _dispatch(
             rows = db.audit_log(limit=limit, target=q.get("target"))
             return _json(200, {"object": "list", "data": [e.to_json() for e in rows]})
     raise _HTTPError(404, f"no admin endpoint {method} /admin/{'/'.join(parts)}", "not_found_error")
+
+
+def _verdict_row(item: Any, source: str) -> VerdictRow:
+    if not isinstance(item, dict):
+        raise _HTTPError(400, "each verdict must be an object", "invalid_request_error")
+    account_id = _need_str(item, "account_id")
+    verdict = _verdict(_need_str(item, "verdict"))
+    score = item.get("score", 0.0)
+    if isinstance(score, bool) or not isinstance(score, int | float):
+        raise _HTTPError(400, "'score' must be a number", "invalid_request_error")
+    cluster = item.get("cluster_id")
+    reasons = item.get("reasons", [])
+    if cluster is not None and not isinstance(cluster, str):
+        raise _HTTPError(400, "'cluster_id' must be a string", "invalid_request_error")
+    if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
+        raise _HTTPError(400, "'reasons' must be a list of strings", "invalid_request_error")
+    return VerdictRow(account_id, verdict, float(score), cluster or None, reasons, source, now_ts())
 
 
 _WRITES = {"POST", "PUT", "DELETE"}

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from distillguard._types import Verdict
 from distillguard.gateway.admin import handle_admin
 from distillguard.gateway.config import load_settings
 from distillguard.gateway.policy import Policy
@@ -146,3 +147,24 @@ def test_accounts_are_paged(policy: Policy) -> None:
     assert status == 200 and [a["account_id"] for a in page["data"]] == ["a02", "a03"]
     assert page["has_more"] is True
     assert call(policy, "GET", "/admin/accounts", query="offset=x")[0] == 400
+
+
+def test_detector_verdicts_can_be_published(policy: Policy) -> None:
+    payload = {
+        "source": "remote-detector",
+        "verdicts": [
+            {"account_id": "d1", "verdict": "throttle", "score": 0.7, "cluster_id": "c5"},
+            {"account_id": "d2", "verdict": "block", "reasons": ["sync", "template"]},
+        ],
+    }
+    status, body = call(policy, "POST", "/admin/verdicts", payload)
+    assert status == 200 and body == {"published": 2}
+    assert policy.verdict_of("d1") == (Verdict.THROTTLE, "c5")
+    assert policy.verdict_of("d2") == (Verdict.BLOCK, None)
+    status, body = call(policy, "GET", "/admin/verdicts")
+    by_id = {v["account_id"]: v for v in body["data"]}
+    assert by_id["d2"]["detector"]["reasons"] == ["sync", "template"]
+    assert by_id["d2"]["detector"]["source"] == "remote-detector"
+    bad = {"verdicts": [{"account_id": "d3", "verdict": "block", "score": "high"}]}
+    assert call(policy, "POST", "/admin/verdicts", bad)[0] == 400
+    assert call(policy, "POST", "/admin/verdicts", {"verdicts": []})[0] == 400
