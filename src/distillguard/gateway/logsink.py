@@ -128,8 +128,9 @@ class LogSink:
 
     def start(self) -> None:
         """Recover this worker's crashed segments, then start the writer (and ingester)."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        (self.directory / "ingested").mkdir(exist_ok=True)
+        # prompts are confidential customer data: owner and group only
+        self.directory.mkdir(mode=0o750, parents=True, exist_ok=True)
+        (self.directory / "ingested").mkdir(mode=0o750, exist_ok=True)
         recover_segments(self.directory, self.worker)
         seqs = [
             int(p.name.split("-")[2].split(".")[0])

@@ -66,6 +66,8 @@ _REASONS = {
 }
 _STATUS_LINES: dict[int, bytes] = {}
 _NEVER = float("inf")
+_MAX_HEAD = 64 * 1024  # request line + headers
+_MAX_HEADERS = 100
 
 
 def _status_line(status: int) -> bytes:
@@ -258,6 +260,7 @@ class _HttpConnection(asyncio.Protocol):
         self.registry = registry
         # the request being parsed
         self._url = b""
+        self._head_bytes = 0
         self._headers: dict[str, str] = {}
         self._body: list[bytes] = []
         self._body_len = 0
@@ -337,6 +340,7 @@ class _HttpConnection(asyncio.Protocol):
 
     def on_message_begin(self) -> None:
         self._url = b""
+        self._head_bytes = 0
         self._headers = {}
         self._body = []
         self._body_len = 0
@@ -346,8 +350,13 @@ class _HttpConnection(asyncio.Protocol):
 
     def on_url(self, url: bytes) -> None:
         self._url += url
+        if len(self._url) > _MAX_HEAD:
+            raise httptools.HttpParserError("request target too long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        self._head_bytes += len(name) + len(value)
+        if self._head_bytes > _MAX_HEAD or len(self._headers) >= _MAX_HEADERS:
+            raise httptools.HttpParserError("request headers too large")
         key = name.decode("latin-1").lower()
         text = value.decode("latin-1")
         if key in self._headers:

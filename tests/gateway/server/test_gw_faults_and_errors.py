@@ -236,4 +236,8 @@ def test_malformed_http_gets_400_and_the_server_survives(gateway: Any, http: Any
         1,
     )
     assert out.startswith(b"HTTP/1.1 400")
+    huge = b"GET /healthz HTTP/1.1\r\n" + b"".join(
+        b"x-h%d: %s\r\n" % (i, b"v" * 1000) for i in range(80)
+    )
+    assert _raw(gateway.port, huge + b"\r\n", 1).startswith(b"HTTP/1.1 400")
     assert http(gateway.url + "/healthz")[0] == 200
