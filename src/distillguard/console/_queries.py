@@ -418,10 +418,9 @@ class ConsoleData:
     def account(self, account_id: str) -> dict[str, Any] | None:
         """Everything about one account; None when neither the results nor the store know it.
 
-        Two reads of ``exchanges``: one aggregate scan (per day and hour, with the totals
-        and distinct-client counts as a grouping set) and one fetch of the most recent
-        exchanges, bounded below by the hour that holds the :data:`CAPABILITY_SAMPLE`-th
-        most recent one so zone maps skip the older row groups.
+        Three reads of ``exchanges``: counts per day and hour, distinct-client counts, and
+        one fetch of the most recent exchanges, bounded below by the hour that holds the
+        :data:`CAPABILITY_SAMPLE`-th most recent one so zone maps skip older row groups.
         """
         res = self._all(
             "SELECT score, verdict, cluster_id, first_flagged_at, reasons, flagged_ts "
@@ -433,18 +432,12 @@ class ConsoleData:
             f"SELECT {', '.join(_ACCOUNT_META)} FROM accounts WHERE account_id = ? LIMIT 1",
             [account_id],
         )
-        groups = self._all(
-            """SELECT CAST(ts AS DATE) AS d, hour(ts) AS h, count(*), min(ts), max(ts),
-                   count(*) FILTER (WHERE ts >= ?),
-                   count(DISTINCT ip), count(DISTINCT key_id), count(DISTINCT user_agent),
-                   count(DISTINCT client_fingerprint), count(DISTINCT model),
-                   GROUPING(d, h)
-            FROM exchanges WHERE account_id = ?
-            GROUP BY GROUPING SETS ((d, h), ())""",
+        activity = self._all(
+            """SELECT CAST(ts AS DATE), hour(ts), count(*), min(ts), max(ts),
+                   count(*) FILTER (WHERE ts >= ?)
+            FROM exchanges WHERE account_id = ? GROUP BY 1, 2""",
             [flagged_ts, account_id],
         )
-        activity = [g for g in groups if g[11] == 0]
-        totals = next((g for g in groups if g[11] != 0), None)
         if not res and not meta and not activity:
             return None
         ev = self.results.account_evidence.get(account_id) or {}
@@ -475,17 +468,25 @@ class ConsoleData:
             hourly[int(hour)] += int(n)
             daily[day.isoformat()] = daily.get(day.isoformat(), 0) + int(n)
         total = sum(hourly)
-        distinct = ("ips", "keys", "user_agents", "client_fingerprints", "models")
+        names = ("ips", "keys", "user_agents", "client_fingerprints", "models")
+        distinct = (
+            self._all(
+                """SELECT count(DISTINCT ip), count(DISTINCT key_id), count(DISTINCT user_agent),
+                       count(DISTINCT client_fingerprint), count(DISTINCT model)
+                FROM exchanges WHERE account_id = ?""",
+                [account_id],
+            )[0]
+            if total
+            else (0,) * len(names)
+        )
         out["activity"] = {
             "exchanges": total,
-            "first_seen": _ts(totals[3]) if totals and total else None,
-            "last_seen": _ts(totals[4]) if totals and total else None,
-            "withheld_after_flag": int(totals[5]) if totals and flagged_ts is not None else 0,
+            "first_seen": _ts(min((g[3] for g in activity), default=None)),
+            "last_seen": _ts(max((g[4] for g in activity), default=None)),
+            "withheld_after_flag": sum(int(g[5]) for g in activity) if flagged_ts else 0,
             "hourly": hourly,
             "daily": [{"day": d, "exchanges": n} for d, n in sorted(daily.items())],
-            "distinct": {
-                k: int(totals[6 + i]) if totals and total else 0 for i, k in enumerate(distinct)
-            },
+            "distinct": {k: int(v) for k, v in zip(names, distinct, strict=True)},
         }
         recent = self._recent(account_id, _cutoff(activity, CAPABILITY_SAMPLE)) if total else []
         out["capabilities"] = _capabilities(recent)
