@@ -45,6 +45,10 @@ AGENT_PROMPTS = (
     "tests after every change.",
     "You are Codey, an AI software engineer. Follow the repository's conventions. Use tools "
     "when you need information.",
+    "You are a coding assistant running in the user's terminal. Keep answers short; prefer "
+    "running commands and reading files over guessing.",
+    "You are an expert developer agent. Plan briefly, then make the change, then verify it "
+    "with the test suite. Never invent file contents; read them first.",
 )
 AGENT_WRAPS = (
     "{task}\n\nWork through this step by step, using the tools as needed, and explain each "

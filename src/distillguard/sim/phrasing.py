@@ -63,6 +63,15 @@ GRADER_TEMPLATES: tuple[str, ...] = (
     '"score" (1-10) and "reason".\n\nPrompt: {question}\nResponse: {answer}',
     "Which parts of this answer are wrong, if any? Then rate it 1-5.\n\n{question}\n\n"
     "Proposed answer: {answer}",
+    "Score the following response from 1 to 10 for helpfulness, honesty and harmlessness. "
+    "Give one sentence of reasoning per criterion, then the total.\n\nUser: {question}\n"
+    "Assistant: {answer}",
+    "I'm building an eval set. Is the reference answer below correct and complete? Answer "
+    "PASS or FAIL and explain briefly.\n\nTask: {question}\nReference: {answer}",
+    "Check this solution step by step and point out the first incorrect step, if any.\n\n"
+    "Problem: {question}\n\nSolution: {answer}",
+    "Grade my answer please (A-F) and tell me how to improve it.\n\nQ: {question}\nMy "
+    "answer: {answer}",
 )
 
 REWRITE_TEMPLATES: tuple[str, ...] = (
@@ -71,6 +80,8 @@ REWRITE_TEMPLATES: tuple[str, ...] = (
     "Paraphrase the following text:\n\n{text}",
     "Can you make this read better?\n\n{text}",
     "Rewrite this answer in a more detailed, step-by-step style:\n\n{text}",
+    "Make this sound more professional:\n\n{text}",
+    "Turn this into a clear explanation a beginner could follow:\n\n{text}",
     "Polish the wording of this paragraph without changing its meaning:\n{text}",
 )
 

@@ -401,7 +401,7 @@ def classify(record: dict[str, Any]) -> str | None:
     users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
     if not users or not isinstance(users[-1].get("content"), str):
         return None
-    text = users[-1]["content"]
+    text = users[-1]["content"][:1500]  # the opening says what is asked; keeps this cheap
     if record.get("tools"):
         return "tools"
     if len(users) > 1:
@@ -479,7 +479,7 @@ class PromptPool:
         self.real: dict[str, list[Task]] = {c: [] for c in CAPABILITIES}
         self.sources: tuple[str, ...] = ()
         self.real_share = real_share
-        self.made: dict[str, list[Task]] = {c: self._make(c) for c in CAPABILITIES}
+        self.made: dict[str, list[Task]] = {}  # built on first use, from fixed seeds
         if prompts_dir is not None:
             self.real, self.sources = _load_dir(Path(prompts_dir))
 
