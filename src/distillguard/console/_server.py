@@ -8,6 +8,7 @@ demo and for tests; :func:`serve` blocks until Ctrl-C.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import socket
@@ -20,7 +21,7 @@ import uvicorn
 
 from distillguard.console._queries import ConsoleData
 from distillguard.console.app import create_app
-from distillguard.errors import ConfigError
+from distillguard.errors import ConfigError, DistillGuardError
 
 __all__ = ["ENV_TOKEN", "MIN_TOKEN_CHARS", "ConsoleServer", "check_binding", "resolve_token"]
 
@@ -68,6 +69,11 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _warm(data: ConsoleData) -> None:
+    with contextlib.suppress(DistillGuardError):
+        data.overview()
+
+
 @dataclass
 class ConsoleServer:
     """A console being served; ``url`` is where to point a browser, ``stop()`` ends it."""
@@ -109,6 +115,8 @@ class ConsoleServer:
         )
         server = uvicorn.Server(config)
         self = cls(f"http://{shown}:{bound}", data, server, None, sock)
+        # The overview aggregates the whole store once; start it now, not on the first visit.
+        threading.Thread(target=_warm, args=(data,), name="console-warm", daemon=True).start()
         if in_thread:
             self._thread = threading.Thread(
                 target=server.run, kwargs={"sockets": [sock]}, name="console", daemon=True
