@@ -9,6 +9,7 @@ and the Content-Security-Policy forbids scripts outright.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
@@ -33,6 +34,7 @@ __all__ = ["create_app"]
 _HERE = Path(__file__).parent
 _MAX_PAGE = 1_000_000
 _MAX_QUERY = 200
+_FAILED_LOGIN_DELAY = 0.5
 _SECURITY_HEADERS = [
     (
         b"content-security-policy",
@@ -234,6 +236,7 @@ def create_app(data: ConsoleData, *, token: str | None = None) -> ASGIApp:
         nxt = safe_next((form.get("next") or [nxt])[0])
         gate = gate_holder["gate"]
         if not gate.check_token(candidate):
+            await asyncio.sleep(_FAILED_LOGIN_DELAY)  # slows guessing; other requests go on
             return render(request, "login.html", status=401, next=nxt, failed=True)
         response = RedirectResponse(nxt, status_code=303)
         response.set_cookie(COOKIE, gate.session, httponly=True, samesite="strict", path="/")
