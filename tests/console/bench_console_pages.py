@@ -54,9 +54,11 @@ def build(out: Path, rows: int, accounts: int) -> Path:
     db = out / "bench.duckdb"
     if db.exists():
         return db
+    part = out / "bench.part.duckdb"
+    part.unlink(missing_ok=True)
     step = 7 * 86400 * 1_000_000 // rows
     started = time.perf_counter()
-    with Store(db) as store:
+    with Store(part) as store:
         con = store.con
         con.execute(_BUILD.format(rows=rows, accounts=accounts, step=step))
         con.execute(
@@ -83,6 +85,7 @@ def build(out: Path, rows: int, accounts: int) -> Path:
               FROM range({max(1, accounts // 5000)}) t(i))
               TO '{res / "clusters.csv"}' (HEADER, DELIMITER ',')"""
         )
+    part.rename(db)
     print(f"built {rows:,} exchanges in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return db
 
