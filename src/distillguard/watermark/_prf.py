@@ -22,11 +22,13 @@ import numpy as np
 __all__ = [
     "MASK64",
     "combine",
+    "combine_int",
     "mix64",
     "mix64_int",
     "str_hash",
     "to_unit",
     "token_hash",
+    "token_hash_int",
     "unique_u64",
 ]
 
@@ -62,6 +64,16 @@ def token_hash(ids: np.ndarray) -> np.ndarray:
     """A key-independent 64-bit hash of token ids (``-1`` for 'no token' is allowed)."""
     ids = np.asarray(ids, dtype=np.int64).astype(np.uint64)
     return mix64(ids * _GOLD + _GOLD)
+
+
+def token_hash_int(token: int) -> int:
+    """:func:`token_hash` of one token id, in Python ints (same value)."""
+    return mix64_int((int(token) & MASK64) * 0x9E3779B97F4A7C15 + 0x9E3779B97F4A7C15)
+
+
+def combine_int(acc: int, h: int) -> int:
+    """:func:`combine` of two single hashes, in Python ints (same value)."""
+    return mix64_int(((acc * 0x9E3779B97F4A7C15) & MASK64) ^ h)
 
 
 def combine(acc: np.ndarray, h: np.ndarray) -> np.ndarray:

@@ -95,19 +95,22 @@ class KGWBias:
     def boost(self, context: Sequence[int], vocab_size: int) -> np.ndarray:
         """The additive ``delta * green`` vector after ``context`` (cached per context)."""
         h = self._h
-        ctx: object = int(context[-1]) if h == 1 else tuple(int(t) for t in context[-h:])
+        ctx: object = context[-1] if h == 1 else tuple(context[-h:])
         hit = self._cache.get(ctx)
-        if hit is not None and hit.size == vocab_size:
+        if hit is not None and hit.shape[0] == vocab_size:
             return hit
-        window = [ctx] if h == 1 else list(ctx)  # type: ignore[call-overload]
-        mask = self.scheme.green_mask(self.key, window, vocab_size)
-        vec = mask * self.scheme.delta
+        window = [context[-1]] if h == 1 else list(context[-h:])
+        vec = self.scheme.green_mask(self.key, window, vocab_size) * self.scheme.delta
         if len(self._cache) >= self._cache_size:
             self._cache.clear()
         self._cache[ctx] = vec
         return vec
 
     def __call__(self, context: Sequence[int], logits: np.ndarray) -> np.ndarray:
-        if len(context) < self._h:
+        h = self._h
+        if len(context) < h:
             return logits
-        return logits + self.boost(context, logits.shape[-1])
+        vec = self._cache.get(context[-1] if h == 1 else tuple(context[-h:]))
+        if vec is None or vec.shape[0] != logits.shape[-1]:
+            vec = self.boost(context, logits.shape[-1])
+        return logits + vec

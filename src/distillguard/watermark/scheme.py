@@ -19,7 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from distillguard.errors import WatermarkError
-from distillguard.watermark._prf import combine, mix64, token_hash, unique_u64
+from distillguard.watermark._prf import (
+    combine,
+    combine_int,
+    mix64,
+    token_hash,
+    token_hash_int,
+    unique_u64,
+)
 from distillguard.watermark._stats import log_to_p
 from distillguard.watermark.keys import AccountKey
 
@@ -187,13 +194,15 @@ class TokenScheme(Scheme):
         h = self.context_width
         if len(context) < h:
             raise WatermarkError(f"context needs at least {h} tokens")
-        window = token_hash(np.asarray(context[-h:], dtype=np.int64))
+        window = [token_hash_int(t) for t in context[-h:]]
         cand = self._candidates(vocab_size)
         if self.self_hash:
-            anchor = np.minimum(window.min(), cand)
+            anchor = np.minimum(np.full(1, min(window), dtype=np.uint64), cand)
             return combine(anchor, cand)
-        ctx = self._context_hash(window[None, :])
-        return combine(ctx, cand)
+        ctx = 0
+        for th in window:
+            ctx = combine_int(ctx, th)
+        return combine(np.full(1, ctx, dtype=np.uint64), cand)
 
     def pair_hashes(self, windows: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """Unit hashes of candidate tokens after given contexts.
