@@ -187,11 +187,15 @@ class ConsoleData:
     # -- overview -------------------------------------------------------------------------
 
     def overview(self) -> dict[str, Any]:
-        """Totals, verdict counts, time span and per-day volume (computed once, cached)."""
+        """Totals, verdict counts, time span and per-day volume (computed once, cached),
+        plus the gateway's live counts when a state file is open."""
         with self._lock:
             if self._overview is None:
                 self._overview = self._compute_overview()
-            return self._overview
+            out = dict(self._overview)
+        if self.state is not None:  # the gateway keeps writing its state: read it fresh
+            out["gateway_state"] = self.state.counts()
+        return out
 
     def _compute_overview(self) -> dict[str, Any]:
         n, first, last = self._all("SELECT count(*), min(ts), max(ts) FROM exchanges")[0]
@@ -232,8 +236,6 @@ class ConsoleData:
             "campaigns": campaigns,
             "top_clusters": self.clusters(page=1, limit=5)["items"],
         }
-        if self.state is not None:
-            out["gateway_state"] = self.state.counts()
         return out
 
     # -- clusters -------------------------------------------------------------------------
