@@ -209,3 +209,21 @@ def test_capability_mix_matches_detects_enrichment_table(console, world, http):
         for i, name in enumerate(TAGS)
     }
     assert api["capabilities"] == expected
+
+
+def test_the_console_never_writes_the_store_or_the_state(world, http):
+    import hashlib
+
+    from distillguard.console import serve_in_thread
+
+    def digest(path):
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    before = (digest(world.db), digest(world.state))
+    server = serve_in_thread(world.db, world.results, state=world.state)
+    try:
+        for path in ("/", "/clusters", "/accounts", f"/accounts/{world.campaign[0]}", "/audit"):
+            assert http(server.url + path).status == 200
+    finally:
+        server.stop()
+    assert (digest(world.db), digest(world.state)) == before
