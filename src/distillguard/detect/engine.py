@@ -71,7 +71,17 @@ class VerdictChange:
 
 
 class _Acct:
-    __slots__ = ("flagged_ts", "info", "own", "reasons", "score", "stats", "tpl_reg", "verdict")
+    __slots__ = (
+        "flagged_ts",
+        "info",
+        "last_link",
+        "own",
+        "reasons",
+        "score",
+        "stats",
+        "tpl_reg",
+        "verdict",
+    )
 
     def __init__(self, info: AccountInfo) -> None:
         self.info = info
@@ -82,12 +92,14 @@ class _Acct:
         self.own: Assessment | None = None
         self.flagged_ts: float | None = None
         self.tpl_reg = 0
+        self.last_link: tuple[object, ...] = ()
 
 
 class _Cluster:
-    __slots__ = ("assessment", "convicted", "members", "pattern", "stats")
+    __slots__ = ("assessment", "convicted", "members", "next_due", "pattern", "stats")
 
     def __init__(self) -> None:
+        self.next_due = 0
         self.pattern: tuple | None = None  # type: ignore[type-arg]
         self.stats = Stats()
         self.members: list[str] = []
@@ -141,6 +153,8 @@ class Engine:
         self.accounts: dict[str, _Acct] = {}
         self.clusters: dict[str, _Cluster] = {}
         self.now = float("-inf")
+        self._last_rebuild = float("-inf")
+        self._rebuild_s = float(link["rebuild_seconds"])
 
     # ------------------------------------------------------------------ input
     def observe_account(self, info: AccountInfo) -> None:
@@ -177,6 +191,33 @@ class Engine:
         cluster = self.clusters.get(root)
         if cluster is not None:
             cluster.stats.add(ts, e, self._ev["saturation_tokens"])
+        seen = (ip, client_fingerprint, e.sys_key)
+        if seen != acct.last_link:  # most exchanges repeat the previous one's attributes
+            acct.last_link = seen
+            self._link_exchange(account_id, e, ip, client_fingerprint)
+        n = acct.stats.n
+        if n >= 8 and acct.tpl_reg < 4 and n & 7 == 0:
+            self._register_template(account_id, acct)
+        self._settle()
+        changes: list[VerdictChange] = []
+        root = self.linker.find(account_id)
+        cluster = self.clusters.get(root)
+        if cluster is not None and (
+            cluster.assessment is None or cluster.stats.n >= cluster.next_due
+        ):
+            # amortised: a rescore costs O(members), so wait for as many new exchanges
+            self._rescore_cluster(cluster, changes)
+            n_c = cluster.stats.n
+            cluster.next_due = n_c + max(1, len(cluster.members) // 2, n_c >> 4)
+        if _due(n):
+            self._rescore_account(account_id, acct, cluster, changes)
+        return changes
+
+    # ------------------------------------------------------------------ linking
+    def _link_exchange(
+        self, account_id: str, e: Enriched, ip: str | None, client_fingerprint: str | None
+    ) -> None:
+        """Register the link attributes one exchange shows."""
         if client_fingerprint:
             self._link(account_id, "cfp", client_fingerprint)
             if ip:
@@ -187,20 +228,7 @@ class Engine:
                 # a fingerprint links only together with a near-identical system prompt
                 for band in simhash_bands(e.sys_sim):
                     self._link(account_id, "cfs", f"{client_fingerprint}|{band}")
-        n = acct.stats.n
-        if n >= 8 and acct.tpl_reg < 4 and n & 7 == 0:
-            self._register_template(account_id, acct)
-        self._settle()
-        changes: list[VerdictChange] = []
-        root = self.linker.find(account_id)
-        cluster = self.clusters.get(root)
-        if cluster is not None and (_due(cluster.stats.n) or cluster.assessment is None):
-            self._rescore_cluster(cluster, changes)
-        if _due(n):
-            self._rescore_account(account_id, acct, cluster, changes)
-        return changes
 
-    # ------------------------------------------------------------------ linking
     def _register_template(self, account_id: str, acct: _Acct) -> None:
         s = acct.stats
         for summary in (s.prefix, s.suffix):
@@ -229,13 +257,18 @@ class Engine:
                 b.stats.merge(self.accounts[gone].stats)
         a.members.extend(b.members)
         a.stats.merge(b.stats)
-        a.convicted = False  # re-decided at the next exchange from the merged traffic
-        a.assessment = None
         a.pattern = None
+        if len(a.members) <= 8:  # small clusters are re-decided at once from merged traffic
+            a.convicted = False
+            a.assessment = None
+        else:
+            a.next_due = min(a.next_due, a.stats.n + len(a.members) // 2)
 
     def _settle(self) -> None:
-        if not self.linker.dirty:
+        # rebuilding costs O(all link values): at most once per `rebuild_seconds` of log time
+        if not self.linker.dirty or self.now < self._last_rebuild + self._rebuild_s:
             return
+        self._last_rebuild = self.now
         self.linker.rebuild()
         self.clusters = {}
         for root, members in self.linker.clusters().items():
