@@ -291,6 +291,16 @@ def breakdown(log: Path, limit: int = 50_000) -> dict[str, float]:
         gc.enable()
 
 
+def calibrate() -> float:
+    """CPU seconds of a 10M-iteration pure-Python loop: how fast this machine is right now
+    (about 0.4 s on a current desktop core)."""
+    started = time.process_time()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.process_time() - started
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--source", choices=["sim", "synthetic"], default="sim")
@@ -310,7 +320,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         log = make_log(args.n, Path(tempfile.gettempdir()) / f"dg-bench-{args.n}.jsonl")
     size = _size(log)
-    print(f"log {log}: {size / 1e6:,.0f} MB on disk; {os.cpu_count()} CPUs")
+    print(
+        f"log {log}: {size / 1e6:,.0f} MB on disk; {os.cpu_count()} CPUs; "
+        f"10M-iteration Python loop {calibrate():.2f} CPU s; load avg {os.getloadavg()[0]:.1f}"
+    )
     if args.breakdown:
         stages = breakdown(log)
         n = stages.pop("records")
