@@ -211,10 +211,11 @@ def test_worker_processes_give_the_same_result(tmp_path: Path, monkeypatch) -> N
     log = tmp_path / "log.jsonl"
     log.write_text("\n".join(lines + lines[:50]) + "\n")
     results = []
-    for workers in ("0", "2"):
-        monkeypatch.setenv("DISTILLGUARD_INGEST_WORKERS", workers)
+    for workers in (None, 2):
+        # no argument: $DISTILLGUARD_INGEST_WORKERS=0 parses in-process; then 2 processes
+        monkeypatch.setenv("DISTILLGUARD_INGEST_WORKERS", "0")
         with Store(":memory:") as store:
-            report = store.ingest([log], show_progress=False)
+            report = store.ingest([log], show_progress=False, workers=workers)
             rows = store.con.execute("SELECT * FROM exchanges ORDER BY id").fetchall()
         results.append((report.read, report.inserted, report.duplicates, report.rejects, rows))
     assert results[0] == results[1]
