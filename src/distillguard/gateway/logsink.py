@@ -120,7 +120,8 @@ class LogSink:
         self._seq = 0
         self.healthy = True
         self.last_error: str | None = None
-        self.written = 0
+        self.submitted = 0  # records handed in (event-loop thread)
+        self.written = 0  # records written and fsynced (writer thread)
         self.ingested_segments = 0
         self.errors = 0
 
@@ -177,6 +178,7 @@ class LogSink:
         queue = self._queue
         if not queue:
             self._oldest = time.monotonic()
+        self.submitted += 1
         queue.append((line, None))
         if self._idle:
             with self._cond:
@@ -187,6 +189,7 @@ class LogSink:
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if not self._queue:
             self._oldest = time.monotonic()
+        self.submitted += 1
         self._queue.append((line, fut))
         self._durable_waiting = True
         with self._cond:

@@ -68,6 +68,7 @@ _STATUS_LINES: dict[int, bytes] = {}
 _NEVER = float("inf")
 _MAX_HEAD = 64 * 1024  # request line + headers
 _MAX_HEADERS = 100
+_SINGLE = frozenset(("content-length", "host", "authorization", "x-api-key"))
 
 
 def _status_line(status: int) -> bytes:
@@ -260,7 +261,7 @@ class _HttpConnection(asyncio.Protocol):
         self.registry = registry
         # the request being parsed
         self._url = b""
-        self._head_bytes = 0
+        self._raw: list[tuple[bytes, bytes]] = []
         self._headers: dict[str, str] = {}
         self._body: list[bytes] = []
         self._body_len = 0
@@ -331,7 +332,7 @@ class _HttpConnection(asyncio.Protocol):
         self.deadline = _NEVER
         if self.busy:
             return
-        if self._url or self._headers:
+        if self._url or self._raw or self._headers:
             self._reject(408, "request not received in time")
         else:
             self.close()
@@ -340,7 +341,7 @@ class _HttpConnection(asyncio.Protocol):
 
     def on_message_begin(self) -> None:
         self._url = b""
-        self._head_bytes = 0
+        self._raw = []
         self._headers = {}
         self._body = []
         self._body_len = 0
@@ -354,20 +355,30 @@ class _HttpConnection(asyncio.Protocol):
             raise httptools.HttpParserError("request target too long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._head_bytes += len(name) + len(value)
-        if self._head_bytes > _MAX_HEAD or len(self._headers) >= _MAX_HEADERS:
+        # collected raw and decoded once per request in on_headers_complete (cheaper)
+        raw = self._raw
+        raw.append((name, value))
+        if len(raw) > _MAX_HEADERS or len(value) > _MAX_HEAD:
             raise httptools.HttpParserError("request headers too large")
-        key = name.decode("latin-1").lower()
-        text = value.decode("latin-1")
-        if key in self._headers:
-            if key in ("content-length", "host", "authorization", "x-api-key"):
-                raise httptools.HttpParserError(f"duplicate {key} header")
-            self._headers[key] = f"{self._headers[key]}, {text}"
-        else:
-            self._headers[key] = text
 
     def on_headers_complete(self) -> None:
-        length = self._headers.get("content-length")
+        raw = self._raw
+        self._raw = []
+        if sum(len(n) + len(v) for n, v in raw) > _MAX_HEAD:
+            raise httptools.HttpParserError("request headers too large")
+        headers = {n.decode("latin-1").lower(): v.decode("latin-1") for n, v in raw}
+        if len(headers) != len(raw):  # repeated names: join them, refuse ambiguous ones
+            headers = {}
+            for n, v in raw:
+                key, text = n.decode("latin-1").lower(), v.decode("latin-1")
+                if key in headers:
+                    if key in _SINGLE:
+                        raise httptools.HttpParserError(f"duplicate {key} header")
+                    headers[key] = f"{headers[key]}, {text}"
+                else:
+                    headers[key] = text
+        self._headers = headers
+        length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.limits.max_body:
             self._too_large = True
 

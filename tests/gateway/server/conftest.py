@@ -52,21 +52,32 @@ class RunningGateway:
         return box[0]
 
     def flush_log(self) -> list[dict]:
-        """Every record written so far (waits until the writer queue is empty)."""
+        """Every record submitted so far, once it is written (waits for the writer)."""
         import time
 
-        for _ in range(200):
-            if self.app.sink.depth == 0:
+        sink = self.app.sink
+        target = sink.submitted
+        for _ in range(1000):
+            if sink.written >= target:
                 break
             time.sleep(0.01)
-        time.sleep(0.05)
-        out = []
         log_dir = self.app.log_dir
-        for path in sorted(log_dir.glob("seg-*")) + sorted((log_dir / "ingested").glob("seg-*")):
-            for line in path.read_bytes().splitlines():
-                if line.strip():
-                    out.append(orjson.loads(line))
-        return out
+        for _ in range(20):  # a segment may be renamed while we read: read again
+            try:
+                segments = {}
+                for path in sorted(log_dir.glob("seg-*")) + sorted(
+                    (log_dir / "ingested").glob("seg-*")
+                ):
+                    segments[path.name.split(".")[0]] = path.read_bytes()
+            except FileNotFoundError:
+                continue
+            return [
+                orjson.loads(line)
+                for stem in sorted(segments)
+                for line in segments[stem].splitlines()
+                if line.strip()
+            ]
+        raise AssertionError("could not read the log segments")
 
 
 def start_gateway(
