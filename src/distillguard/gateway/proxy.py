@@ -301,7 +301,6 @@ class Gateway:
     async def _llm(self, req: Request, resp: ResponseWriter, endpoint: str) -> None:
         started = time.perf_counter()
         ts = _now_ts()
-        path = req.path
         principal: Principal | None = None
         body: JSONObject | None = None
         meta: JSONObject = {}
@@ -314,42 +313,69 @@ class Gateway:
             body = self._parse_body(req, endpoint)
             await self._forward(req, resp, endpoint, principal, body, ts, started, meta)
         except _Refusal as r:
-            if principal is not None and self.sink is not None:
-                meta["error"] = r.message
-                err = error_body(
-                    r.status,
-                    r.message,
-                    anthropic=path == "/v1/messages",
-                    kind=r.kind,
-                    code=r.code,
-                    param=r.param,
-                )
-                line = self._failed_record(
-                    req,
-                    endpoint,
-                    principal,
-                    ts,
-                    started,
-                    r.status,
-                    meta,
-                    body_parsed=body is not None,
-                    error=err,
-                )
-                if self.strict:
-                    if not await self._durable(resp, path, line):
-                        return
-                else:
-                    self.sink.submit(line)
-            self._send_error(
-                resp,
-                path,
+            await self._refuse(req, resp, endpoint, principal, body, ts, started, meta, r)
+        except DistillGuardError as exc:  # e.g. the control plane failed: answer, never crash
+            if resp.started:
+                raise
+            log.error("request refused, gateway component failed: %s", exc)
+            r = _Refusal(
+                503,
+                f"the gateway cannot serve this request now: {exc}",
+                "server_error",
+                "gateway_unavailable",
+            )
+            await self._refuse(req, resp, endpoint, principal, body, ts, started, meta, r)
+
+    async def _refuse(
+        self,
+        req: Request,
+        resp: ResponseWriter,
+        endpoint: str,
+        principal: Principal | None,
+        body: JSONObject | None,
+        ts: str,
+        started: float,
+        meta: JSONObject,
+        r: _Refusal,
+    ) -> None:
+        """Answer a refusal and log it (authenticated callers only: a record needs an account)."""
+        path = req.path
+        if principal is not None and self.sink is not None:
+            meta["error"] = r.message
+            err = error_body(
                 r.status,
                 r.message,
+                anthropic=path == "/v1/messages",
                 kind=r.kind,
                 code=r.code,
                 param=r.param,
-                headers=r.headers,
             )
+            line = self._failed_record(
+                req,
+                endpoint,
+                principal,
+                ts,
+                started,
+                r.status,
+                meta,
+                body_parsed=body is not None,
+                error=err,
+            )
+            if self.strict:
+                if not await self._durable(resp, path, line):
+                    return
+            else:
+                self.sink.submit(line)
+        self._send_error(
+            resp,
+            path,
+            r.status,
+            r.message,
+            kind=r.kind,
+            code=r.code,
+            param=r.param,
+            headers=r.headers,
+        )
 
     def _parse_body(self, req: Request, endpoint: str) -> JSONObject:
         ctype = req.headers.get("content-type", "application/json")
