@@ -221,6 +221,64 @@ def run_baseline(mock_port: int, tmp: Path, n: int, direct1: dict, direct32: dic
     }
 
 
+def run_litellm(
+    binary: str, mock_port: int, tmp: Path, n: int, direct1: dict, direct32: dict
+) -> dict:
+    """The same load through LiteLLM's proxy (installed in its own venv), 1 worker."""
+    import secrets
+
+    port = free_port()
+    master = "sk-" + secrets.token_hex(24)
+    config = tmp / "litellm.yaml"
+    config.write_text(
+        "model_list:\n"
+        "  - model_name: mock-gpt\n"
+        "    litellm_params: {model: openai/mock-gpt, "
+        f"api_base: http://127.0.0.1:{mock_port}/v1, api_key: sk-fake}}\n"
+        "litellm_settings: {callbacks: [], num_retries: 0, request_timeout: 30, "
+        "telemetry: false}\n"
+        "general_settings: {master_key: os.environ/LITELLM_MASTER_KEY}\n"
+    )
+    env = {
+        **os.environ,
+        "LITELLM_MASTER_KEY": master,
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "LITELLM_LOG": "ERROR",
+    }
+    proc = subprocess.Popen(
+        [binary, "--config", str(config), "--host", "127.0.0.1", "--port", str(port),
+         "--num_workers", "1"],
+        stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=env,
+    )  # fmt: skip
+    try:
+        for _ in range(1200):  # LiteLLM takes a while to import
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        hdr = {"authorization": f"Bearer {master}", "content-type": "application/json"}
+        url = f"http://127.0.0.1:{port}/v1/chat/completions"
+        h2load(url, 200, 4, hdr, tmp)
+        pids = family(proc.pid)
+        cpu0 = cpu_seconds(pids)
+        c1 = h2load(url, n, 1, hdr, tmp)
+        cpu1 = cpu_seconds(pids)
+        c32 = h2load(url, n, 32, hdr, tmp)
+        cpu2 = cpu_seconds(pids)
+    finally:
+        stop(proc)
+    return {
+        "c1": c1,
+        "c32": c32,
+        "cpu_us_per_req_c1": (cpu1 - cpu0) / max(1, c1["n"]) * 1e6,
+        "cpu_us_per_req_c32": (cpu2 - cpu1) / max(1, c32["n"]) * 1e6,
+        "added_p50_ms_c1": c1["p50_ms"] - direct1["p50_ms"],
+        "added_p99_ms_c1": c1["p99_ms"] - direct1["p99_ms"],
+        "throughput_ratio_c32": c32["rps"] / direct32["rps"],
+    }
+
+
 def stop(proc: subprocess.Popen) -> None:
     proc.send_signal(signal.SIGTERM)
     try:
@@ -238,6 +296,8 @@ def main() -> int:
     ap.add_argument("--gateway-arg", action="append", default=[], help="extra gateway flag")
     ap.add_argument("--no-ttft", action="store_true")
     ap.add_argument("--baseline", action="store_true", help="also run a minimal aiohttp proxy")
+    ap.add_argument("--litellm", metavar="BIN", help="also run LiteLLM's proxy (its own venv)")
+    ap.add_argument("--litellm-requests", type=int, default=1000)
     args = ap.parse_args()
     EXTRA.extend(args.gateway_arg)
     if shutil.which("h2load") is None:
@@ -268,6 +328,10 @@ def main() -> int:
         results["direct"] = {"c1": direct1, "c32": direct32}
         if args.baseline:
             results["aiohttp_baseline"] = run_baseline(mock_port, tmp, n, direct1, direct32)
+        if args.litellm:
+            results["litellm"] = run_litellm(
+                args.litellm, mock_port, tmp, args.litellm_requests, direct1, direct32
+            )
         for workers in args.workers:
             sub = tmp / f"w{workers}"
             sub.mkdir()
@@ -331,10 +395,12 @@ def main() -> int:
         f"direct: c1 p50 {d1['p50_ms']:.3f} ms p99 {d1['p99_ms']:.3f} ms; "
         f"c32 {d32['rps']:.0f} req/s"
     )
-    b = results.get("aiohttp_baseline")
-    if b:
+    for name in ("aiohttp_baseline", "litellm"):
+        b = results.get(name)
+        if not b:
+            continue
         print(
-            f"aiohttp baseline: CPU/req {b['cpu_us_per_req_c1']:.0f} µs (c1), "
+            f"{name}: CPU/req {b['cpu_us_per_req_c1']:.0f} µs (c1), "
             f"{b['cpu_us_per_req_c32']:.0f} µs (c32); added p50 {b['added_p50_ms_c1']:.3f} ms, "
             f"added p99 {b['added_p99_ms_c1']:.3f} ms (c1); c32 {b['c32']['rps']:.0f} req/s = "
             f"{b['throughput_ratio_c32']:.0%} of direct"
