@@ -207,3 +207,16 @@ def test_master_secret_file_equals_keyring(tmp_path, capsys) -> None:
     args = ["trace", str(leak), "--master-secret-file", str(secret), "--strength", "2"]
     assert main([*args, "--json", "--alpha", "1e-3", *[f"--account={a}" for a in ACCOUNTS]]) == 0
     assert json.loads(capsys.readouterr().out)["attributed"] == ["acct-2"]
+
+
+def test_radioactivity_tests_a_cluster_of_account_keys(students, ring_file, tmp_path, capsys):
+    accounts = tmp_path / "cluster.txt"
+    accounts.write_text("\n".join([*ACCOUNTS[:30], GLOBAL_ACCOUNT]) + "\n")
+    args = ["radioactivity", "--keys", str(ring_file), "--suspect", f"ngram:{students['dirty']}"]
+    assert main([*args, "--top-k", "32", "--accounts", str(accounts), "--json"]) == 0
+    (doc,) = json.loads(capsys.readouterr().out)
+    assert doc["accounts"]["n_keys_tested"] == 31
+    assert doc["accounts"]["attributed"] == [GLOBAL_ACCOUNT]
+    assert doc["accounts"]["ranked"][0]["account_id"] == GLOBAL_ACCOUNT
+    assert main([*args, "--top-k", "32", "--accounts", str(accounts)]) == 0
+    assert "account keys (tested 31)" in capsys.readouterr().out

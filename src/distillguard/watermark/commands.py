@@ -270,6 +270,11 @@ def configure_radioactivity(parser: argparse.ArgumentParser) -> None:
     )
     _key_options(parser)
     parser.add_argument("--account", default=GLOBAL_ACCOUNT, help="whose key to look for")
+    parser.add_argument(
+        "--accounts",
+        metavar="FILE",
+        help="also test every account key in FILE (Holm-corrected), e.g. a flagged cluster",
+    )
     parser.add_argument("--mode", choices=["auto", "closed", "open"], default="auto")
     _scheme_options(parser, "kgw")
     parser.add_argument("--model", default="suspect", help="model name sent to openai: suspects")
@@ -320,6 +325,8 @@ def run_radioactivity(args: argparse.Namespace) -> int:
     key = keyring.account_key(args.account, scheme.name)
     control = keyring.account_key(CONTROL_ACCOUNT, scheme.name)
     tokenizer = _make_tokenizer(args.tokenizer)
+    cluster = _read_accounts(args.accounts) if args.accounts else []
+    per_key: list[tuple[str, Attribution]] = []
     results: list[tuple[str, RadioactivityResult]] = []
     for spec in args.suspect:
         suspect = load_suspect(spec, args.model)
@@ -357,10 +364,18 @@ def run_radioactivity(args: argparse.Namespace) -> int:
             )
             n_seq = len(outputs)
         results.append((spec, test_radioactivity(scheme, units, key, control, mode, n_seq)))
+        if cluster:
+            per_key.append((spec, attribute(scheme, units, keyring, cluster, top=10)))
     if args.json:
-        _write_json([_radio_doc(spec, r, args.alpha) for spec, r in results])
+        docs = [_radio_doc(spec, r, args.alpha) for spec, r in results]
+        for doc, (_, attribution) in zip(docs, per_key, strict=False):
+            doc["accounts"] = _attribution_doc(attribution, args.alpha, doc["n_sequences"])
+        _write_json(docs)
     else:
         _print_radio(results, args.alpha)
+        for spec, attribution in per_key:
+            print(f"\n{spec}: account keys (tested {attribution.n_keys})")
+            _print_attribution(attribution, args.alpha, results[0][1].n_sequences)
     return 0
 
 
