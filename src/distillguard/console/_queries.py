@@ -96,16 +96,6 @@ def _prompt_preview(endpoint: str | None, request: str | None) -> str:
     return text if len(text) <= PROMPT_CHARS else text[: PROMPT_CHARS - 1] + "…"
 
 
-def _cutoff(activity: list[tuple[Any, ...]], n: int) -> datetime | None:
-    """The start of the newest (day, hour) bucket by which ``n`` exchanges are reached."""
-    seen = 0
-    for day, hour, count, *_ in sorted(activity, key=lambda g: (g[0], g[1]), reverse=True):
-        seen += int(count)
-        if seen >= n:
-            return datetime(day.year, day.month, day.day, int(hour))
-    return None
-
-
 def _capabilities(rows: list[tuple[Any, ...]]) -> dict[str, float] | None:
     """Share of ``rows`` (id, ts, endpoint, ..., request, response) per capability tag,
     computed with detect's own :func:`~distillguard.detect.enrich.enrich_json`."""
@@ -289,9 +279,10 @@ class ConsoleData:
             members = self._all(
                 f"""SELECT r.account_id, r.score, r.verdict, r.first_flagged_at, r.reasons,
                        a.created_at, a.org_id, a.tier, a.country
-                FROM r_accounts r LEFT JOIN accounts a USING (account_id)
-                WHERE r.cluster_id = ?
-                ORDER BY {ACCOUNT_SORTS["score"]} LIMIT ? OFFSET ?""",
+                FROM (SELECT * FROM r_accounts r WHERE r.cluster_id = ?
+                      ORDER BY {ACCOUNT_SORTS["score"]} LIMIT ? OFFSET ?) r
+                LEFT JOIN accounts a USING (account_id)
+                ORDER BY {ACCOUNT_SORTS["score"]}""",
                 [cluster_id, PAGE_SIZE, (page - 1) * PAGE_SIZE],
             )
             self._all(
@@ -397,8 +388,10 @@ class ConsoleData:
         rows = self._all(
             f"""SELECT r.account_id, r.score, r.verdict, r.cluster_id, r.first_flagged_at,
                    r.reasons, a.org_id, a.tier, a.country
-            FROM r_accounts r LEFT JOIN accounts a USING (account_id)
-            WHERE {where} ORDER BY {ACCOUNT_SORTS[sort]} LIMIT ? OFFSET ?""",
+            FROM (SELECT * FROM r_accounts r WHERE {where}
+                  ORDER BY {ACCOUNT_SORTS[sort]} LIMIT ? OFFSET ?) r
+            LEFT JOIN accounts a USING (account_id)
+            ORDER BY {ACCOUNT_SORTS[sort]}""",
             [*params, PAGE_SIZE, (page - 1) * PAGE_SIZE],
         )
         items = [
@@ -420,9 +413,10 @@ class ConsoleData:
     def account(self, account_id: str) -> dict[str, Any] | None:
         """Everything about one account; None when neither the results nor the store know it.
 
-        Three reads of ``exchanges``: counts per day and hour, distinct-client counts, and
-        one fetch of the most recent exchanges, bounded below by the hour that holds the
-        :data:`CAPABILITY_SAMPLE`-th most recent one so zone maps skip older row groups.
+        One scan of ``exchanges`` copies the account's slim columns (row id, time, client
+        fields) into a scratch table; the activity and distinct counts come from it, and
+        the bodies of the :data:`CAPABILITY_SAMPLE` most recent exchanges are then fetched
+        by row id, without a second scan of the store's large text columns.
         """
         res = self._all(
             "SELECT score, verdict, cluster_id, first_flagged_at, reasons, flagged_ts "
@@ -434,12 +428,36 @@ class ConsoleData:
             f"SELECT {', '.join(_ACCOUNT_META)} FROM accounts WHERE account_id = ? LIMIT 1",
             [account_id],
         )
-        activity = self._all(
-            """SELECT CAST(ts AS DATE), hour(ts), count(*), min(ts), max(ts),
-                   count(*) FILTER (WHERE ts >= ?)
-            FROM exchanges WHERE account_id = ? GROUP BY 1, 2""",
-            [flagged_ts, account_id],
-        )
+        with self._lock:
+            # ONE scan of the store: the account's rows, slim, into a scratch table.
+            self._all(
+                """CREATE OR REPLACE TEMP TABLE _console_acct AS
+                SELECT rowid AS rid, ts, ip, key_id, user_agent, client_fingerprint, model
+                FROM exchanges WHERE account_id = ?""",
+                [account_id],
+            )
+            try:
+                activity = self._all(
+                    """SELECT CAST(ts AS DATE), hour(ts), count(*), min(ts), max(ts),
+                           count(*) FILTER (WHERE ts >= ?)
+                    FROM _console_acct GROUP BY 1, 2""",
+                    [flagged_ts],
+                )
+                distinct = self._all(
+                    """SELECT count(DISTINCT ip), count(DISTINCT key_id),
+                           count(DISTINCT user_agent), count(DISTINCT client_fingerprint),
+                           count(DISTINCT model)
+                    FROM _console_acct"""
+                )[0]
+                recent = self._all(
+                    f"""SELECT id, ts, endpoint, model, status, latency_ms, ip, request, response
+                    FROM exchanges WHERE rowid IN (
+                        SELECT rid FROM _console_acct ORDER BY ts DESC, rid DESC
+                        LIMIT {CAPABILITY_SAMPLE})
+                    ORDER BY ts DESC, id DESC"""
+                )
+            finally:
+                self._all("DROP TABLE IF EXISTS _console_acct")
         if not res and not meta and not activity:
             return None
         ev = self.results.account_evidence.get(account_id) or {}
@@ -471,16 +489,6 @@ class ConsoleData:
             daily[day.isoformat()] = daily.get(day.isoformat(), 0) + int(n)
         total = sum(hourly)
         names = ("ips", "keys", "user_agents", "client_fingerprints", "models")
-        distinct = (
-            self._all(
-                """SELECT count(DISTINCT ip), count(DISTINCT key_id), count(DISTINCT user_agent),
-                       count(DISTINCT client_fingerprint), count(DISTINCT model)
-                FROM exchanges WHERE account_id = ?""",
-                [account_id],
-            )[0]
-            if total
-            else (0,) * len(names)
-        )
         out["activity"] = {
             "exchanges": total,
             "first_seen": _ts(min((g[3] for g in activity), default=None)),
@@ -490,24 +498,12 @@ class ConsoleData:
             "daily": [{"day": d, "exchanges": n} for d, n in sorted(daily.items())],
             "distinct": {k: int(v) for k, v in zip(names, distinct, strict=True)},
         }
-        recent = self._recent(account_id, _cutoff(activity, CAPABILITY_SAMPLE)) if total else []
         out["capabilities"] = _capabilities(recent)
         out["capability_sample"] = len(recent)
         out["recent_exchanges"] = [_shown(r) for r in recent[:RECENT_EXCHANGES]]
         out["live"] = self.state.live(account_id) if self.state is not None else None
         out["audit"] = self.state.audit(target=account_id, limit=20) if self.state else None
         return out
-
-    def _recent(self, account_id: str, since: datetime | None) -> list[tuple[Any, ...]]:
-        """The account's most recent exchanges (at most :data:`CAPABILITY_SAMPLE`)."""
-        bound = "AND ts >= ?" if since is not None else ""
-        params: list[Any] = [account_id] + ([since] if since is not None else [])
-        return self._all(
-            f"""SELECT id, ts, endpoint, model, status, latency_ms, ip, request, response
-            FROM exchanges WHERE account_id = ? {bound}
-            ORDER BY ts DESC, id DESC LIMIT {CAPABILITY_SAMPLE}""",
-            params,
-        )
 
     # -- evaluation and audit -------------------------------------------------------------
 
