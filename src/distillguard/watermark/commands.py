@@ -210,7 +210,7 @@ def run_trace(args: argparse.Namespace) -> int:
         raise ConfigError("no accounts to test: give --accounts, --account or an exchange log")
     tokenizer = None if args.scheme == "text" else _make_tokenizer(args.tokenizer)
     units = trace_units(scheme, passages, tokenizer, args.strength)
-    key_ids = keyring.key_ids if args.all_key_ids else [keyring.active]
+    key_ids = [keyring.active] if args.active_key_only else keyring.key_ids
     result = attribute(scheme, units, keyring, accounts, key_ids, args.correction, args.top)
     if args.json:
         _write_json(_attribution_doc(result, args.alpha, len(passages)))

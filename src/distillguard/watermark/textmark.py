@@ -1,13 +1,15 @@
 """Text-level watermark for black-box upstreams: keyed, context-conditioned word choices.
 
 The gateway cannot sample from a model it only proxies, so it watermarks the *response
-text*: at every word of the substitution table (``_lexicon.py``) the account's key and the
-previous word pick one of the two equivalent forms ("colour" or "color", "toward" or
-"towards"). A corpus built from one account's responses then agrees with that account's
-key at far more sites than chance (1/2 per site), which an exact binomial test measures.
+text*: at every entry of the substitution table (``_lexicon.py``) the account's key and
+the previous word pick one of two equivalent forms ("colour" or "color", "don't" or "do
+not", "for example" or "for instance"). A corpus built from one account's responses then
+agrees with that account's key at far more sites than chance (1/2 per site), which an
+exact binomial test measures.
 
-Units are (previous word, substitution class) pairs, each scored once, with the previous
-word folded to its class so a substitution never changes the context of the next site.
+Units are (previous word on the same line, substitution class) pairs, each scored once,
+with a previous site folded to its class so a substitution never changes the context of
+the next site.
 Code blocks, inline code, URLs, e-mail addresses, numbers and lines that look like code or
 JSON are copied unchanged and never scored.
 """
