@@ -220,3 +220,21 @@ def test_radioactivity_tests_a_cluster_of_account_keys(students, ring_file, tmp_
     assert doc["accounts"]["ranked"][0]["account_id"] == GLOBAL_ACCOUNT
     assert main([*args, "--top-k", "32", "--accounts", str(accounts)]) == 0
     assert "account keys (tested 31)" in capsys.readouterr().out
+
+
+def test_trace_finds_text_marked_before_a_rotation(tmp_path, capsys) -> None:
+    ring = Keyring({"wm-old": b"o" * 32})
+    tw = TextWatermarker(ring)
+    leak = tmp_path / "leak.txt"
+    leak.write_text("\n\n".join(tw.apply(t, "acct-4", 2.0).text for t in _responses()))
+    ring.rotate("wm-new")
+    path = tmp_path / "ring.json"
+    ring.save(path)
+    args = ["trace", str(leak), "--keys", str(path), "--strength", "2", "--alpha", "1e-3"]
+    args += [f"--account={a}" for a in ACCOUNTS[:10]]
+    assert main([*args, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["n_keys_tested"] == 20
+    assert doc["attributed"] == ["acct-4"] and doc["ranked"][0]["key_id"] == "wm-old"
+    assert main([*args, "--json", "--active-key-only"]) == 0
+    assert json.loads(capsys.readouterr().out)["attributed"] == []

@@ -164,7 +164,9 @@ def configure_trace(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--accounts", metavar="FILE", help="accounts JSONL or one id per line")
     parser.add_argument("--account", action="append", default=[], help="an account id to test")
     parser.add_argument(
-        "--all-key-ids", action="store_true", help="test every key id, not just the active"
+        "--active-key-only",
+        action="store_true",
+        help="test only the active key id (default: every key id, so pre-rotation text counts)",
     )
     _scheme_options(parser, "text")
     parser.add_argument("--strength", type=float, default=1.0, help="text-scheme strength tested")
