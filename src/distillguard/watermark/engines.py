@@ -10,8 +10,10 @@ object and key as the detector; they only translate tensors.
 * :class:`HFGumbelLogitsProcessor` - Gumbel-max as a logits processor: it leaves only the
   keyed Gumbel choice finite, so greedy decoding emits exactly the watermarked sample.
 * :class:`VLLMKGWLogitsProcessor` - vLLM's per-request logits-processor callable,
-  ``(output_token_ids, logits)`` or ``(prompt_token_ids, output_token_ids, logits)``
-  (``SamplingParams(logits_processors=[proc])``). Not run here: vLLM needs a GPU.
+  ``(output_token_ids, logits)`` or ``(prompt_token_ids, output_token_ids, logits)``;
+  the V1 engine takes it from ``AdapterLogitsProcessor.new_req_logits_processor``, older
+  engines from ``SamplingParams(logits_processors=[proc])`` (see ``docs/watermark.md``).
+  Not run here: vLLM is not installed.
 """
 
 from __future__ import annotations
