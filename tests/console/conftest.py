@@ -102,6 +102,16 @@ def _write_extra(out: Path) -> tuple[Path, list[dict], list[str]]:
     labels.append(f"{XSS_ACCOUNT},legit,,chat-user")
     for k in range(3):
         add(XSS_ACCOUNT, START + timedelta(hours=5 + k), XSS_PROMPT)
+    for i in range(55):  # ordinary light users: more accounts than one page holds
+        aid = f"acct_cons_user_{i:02d}"
+        accounts.append({"account_id": aid, "created_at": format_ts(START), "tier": "free"})
+        labels.append(f"{aid},legit,,light-user")
+        for k in range(2):
+            add(
+                aid,
+                START + timedelta(hours=3 + i, minutes=7 * k),
+                f"Ideas for a {r.choice(words)} party?",
+            )
     accounts.append({"account_id": ODD_ACCOUNT, "created_at": format_ts(START)})
     labels.append(f'"{ODD_ACCOUNT}",legit,,light-user')
     add(ODD_ACCOUNT, START + timedelta(hours=9), "What is a good name for a cat?")
