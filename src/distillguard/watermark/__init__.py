@@ -17,6 +17,7 @@ Keys come from a :class:`Keyring` (one master secret per key id, HKDF per accoun
 from __future__ import annotations
 
 from distillguard.watermark.attribution import Attribution, KeyScore, attribute
+from distillguard.watermark.bodies import BodyWatermark, watermark_response
 from distillguard.watermark.gumbel import GumbelSampler, GumbelScheme
 from distillguard.watermark.keys import GLOBAL_ACCOUNT, AccountKey, Keyring, verify_commitment
 from distillguard.watermark.kgw import KGWBias, KGWScheme
@@ -34,6 +35,7 @@ __all__ = [
     "GLOBAL_ACCOUNT",
     "AccountKey",
     "Attribution",
+    "BodyWatermark",
     "Detection",
     "GumbelSampler",
     "GumbelScheme",
@@ -57,4 +59,5 @@ __all__ = [
     "reading_units",
     "test_radioactivity",
     "verify_commitment",
+    "watermark_response",
 ]
