@@ -14,7 +14,7 @@ def test_demo_tells_the_whole_story(tmp_path, capsys):
     status = main(["demo", "--out", str(out), "--scale", "0.02", "--seed", "3", "--speed", "1e6"])
     assert status == 0
     text = capsys.readouterr().out
-    for step in ("Simulate", "Load the exchange log", "Detect", "Score", "gateway"):
+    for step in ("Simulate", "Load the exchange log", "Detect", "Score", "gateway", "console"):
         assert step in text
     with (out / "results" / "accounts.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))

@@ -43,6 +43,11 @@ def configure_demo(parser: argparse.ArgumentParser) -> None:
         "--keep", action="store_true", help="keep the working folder from an earlier run"
     )
     parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="keep the console open at the end until interrupted (Ctrl-C)",
+    )
+    parser.add_argument(
         "--speed",
         type=float,
         default=7 * 86400 / 45,
@@ -132,7 +137,11 @@ def run_demo(args: argparse.Namespace) -> int:
         )
         _live_gateway(out, sim_dir, db, speed=args.speed)
 
-    steps += [simulate, ingest, detect, evaluate, live]
+    def console() -> None:
+        story.header("Show it to an analyst: the console over the store, verdicts and audit log")
+        _console(out, db, results, serve=args.serve)
+
+    steps += [simulate, ingest, detect, evaluate, live, console]
     for step in steps:
         step()
     print(f"\nDone. Everything the demo wrote is in {out}/", flush=True)
@@ -274,3 +283,61 @@ def _live_summary(report, labels: dict[str, tuple[str, str]]) -> None:  # type: 
         refused = sum(report.refused(a) for a in accts)
         hit = sum(1 for a in accts if report.refused(a))
         print(f"  {name:<34}{len(accts):>9,}{hit:>13,}{total:>10,}{refused / max(total, 1):>9.0%}")
+
+
+def _console(out: Path, db: Path, results: Path, *, serve: bool) -> None:
+    import json
+
+    from distillguard.console import serve_in_thread
+
+    state = out / "gateway.state.sqlite"
+    argv = ["console", "--db", str(db), "--results", str(results), "--state", str(state)]
+    print("$ distillguard " + " ".join(argv))
+    server = serve_in_thread(db, results, state=state if state.exists() else None)
+    try:
+        with urllib.request.urlopen(server.url + "/api/overview", timeout=30) as resp:
+            overview = json.loads(resp.read())
+        with urllib.request.urlopen(server.url + "/api/clusters", timeout=30) as resp:
+            clusters = json.loads(resp.read())["items"]
+        caught = overview["campaigns"]
+        print(
+            f"console at {server.url}: {overview['flagged_accounts']:,} flagged accounts, "
+            f"{overview['exchanges_withheld']:,} exchanges withheld"
+            + (f", {caught['caught']} of {caught['total']} campaigns caught" if caught else "")
+        )
+        for cluster in [c for c in clusters if c["verdict"] in ("throttle", "block")][:3]:
+            print(
+                f"  cluster {cluster['cluster_id']} ({cluster['n_accounts']} accounts, "
+                f"{cluster['verdict']}): " + "; ".join(cluster["links"][:1] + cluster["evidence"])
+            )
+        shot = _screenshot(server.url + "/clusters", out / "console.png")
+        if shot:
+            print(f"  a screenshot of the clusters page is in {shot}")
+        if serve:
+            print(f"\nThe console is open at {server.url} -- press Ctrl-C to stop.", flush=True)
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+    finally:
+        server.stop()
+
+
+def _screenshot(url: str, path: Path) -> Path | None:
+    """A headless-Chromium screenshot of ``url`` when Chromium is installed."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        return None
+    profile = path.parent / ".chromium-profile"
+    argv = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"]
+    argv += ["--no-first-run", "--disable-background-networking", "--disable-component-update"]
+    argv += ["--disable-sync", f"--user-data-dir={profile}", "--window-size=1280,900"]
+    argv += [f"--screenshot={path}", url]
+    try:
+        subprocess.run(argv, capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    return path if path.exists() else None
