@@ -248,3 +248,24 @@ def test_throttled_accounts_are_degraded(mock_upstream: Any, gw_factory: Any, ht
     # an allowed account is untouched
     _, _, out = http(gw.url + CHAT, "POST", body, _auth(gw, "acct-2"))
     assert orjson.loads(out)["model"] == "mock-gpt"
+
+
+def test_limits_through_redis(
+    mock_upstream: Any, gw_factory: Any, http: Any, redis_server: str
+) -> None:
+    import redis
+
+    gw = gw_factory(mock_upstream.url, redis_url=redis_server)
+    assert http(gw.url + CHAT, "POST", _chat(), _auth(gw))[0] == 200
+    assert redis.Redis.from_url(redis_server).dbsize() > 0, "buckets live in Redis"
+    with StateDB(gw.app.state_path) as db:
+        db.set_verdicts(
+            [VerdictRow("acct-1", Verdict.THROTTLE, 0.8, None, ["volume"], "batch", now_ts())]
+        )
+    statuses = []
+    for _ in range(150):
+        statuses.append(http(gw.url + CHAT, "POST", _chat(), _auth(gw))[0])
+        if statuses[-1] == 429:
+            break
+        time.sleep(0.04)
+    assert statuses[-1] == 429
