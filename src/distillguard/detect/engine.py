@@ -339,12 +339,14 @@ class Engine:
         """
         horizon = self._cl["young_days"] * 86400.0
         young = set()
+        orgs = set()
         for m in cluster.members:
             acct = self.accounts[m]
             created = acct.info.created_ts
             if created is not None and acct.stats.n and acct.stats.first_ts - created <= horizon:
                 young.add(m)
-        return young if len(young) >= self._cl["min_accounts"] else set()
+                orgs.add(acct.info.org_id or f"acct:{m}")
+        return young if len(orgs) >= self._cl["min_accounts"] else set()
 
     def _shared_cards(self, cluster: _Cluster) -> set[str]:
         """Payment instruments shared across organisations inside the cluster.
@@ -401,20 +403,19 @@ class Engine:
         core = cluster.assessment.profile if cluster.assessment is not None else None
         return (
             s.n > 0
-            and self._match_count(acct, cluster.pattern) >= self._cl["member_match"] * s.n
+            and self._match_count(acct, cluster.pattern) >= self._need(s.n)
             and self._consistent_member(acct, cluster.pattern, core)
         )
 
+    def _need(self, n: int) -> float:
+        """Exchanges of a member that must follow the pattern: a share, and at least 3."""
+        return max(self._cl["member_match"] * n, self._cl["member_min"])
+
     def _consistent_member(self, acct: _Acct, pattern: tuple, core: dict | None) -> bool:  # type: ignore[type-arg]
-        """Content check; an account tied in by its card or age is given 8 exchanges first."""
-        if acct.stats.n < 8 and len(pattern) == 4:
-            info = acct.info
-            if info.payment_fingerprint in pattern[2] or info.account_id in pattern[3]:
-                return True
+        """A member's content must resemble the core's, however it matched the pattern."""
         return self._consistent(acct.stats, core)
 
     def _core(self, cluster: _Cluster, profile: dict[str, float] | None) -> tuple[Stats, list[str]]:
-        need = self._cl["member_match"]
         core = Stats()
         matched_n = 0
         matched: list[str] = []
@@ -424,7 +425,7 @@ class Engine:
             if s.n == 0:
                 continue
             count = self._match_count(acct, cluster.pattern)
-            if count >= need * s.n and self._consistent_member(acct, cluster.pattern, profile):
+            if count >= self._need(s.n) and self._consistent_member(acct, cluster.pattern, profile):
                 matched.append(m)
                 core.merge_scalars(s)
                 matched_n += count
@@ -448,8 +449,13 @@ class Engine:
             core, matched = self._core(cluster, a.profile)
             a = assess(core, self.policy, prior, len(matched))
         cluster.assessment = a
+        # coordination means several organisations: one org's own accounts (a university
+        # cohort, an enterprise's teams) are judged one by one, never as a cluster
+        orgs = {self.accounts[m].info.org_id or f"acct:{m}" for m in matched}
         cluster.convicted = (
-            a.score >= self._thr["throttle"] and len(matched) >= self._cl["min_accounts"]
+            a.score >= self._thr["throttle"]
+            and len(matched) >= self._cl["min_accounts"]
+            and len(orgs) >= self._cl["min_accounts"]
         )
         if not cluster.convicted:
             return

@@ -76,7 +76,9 @@ def assess(stats: Stats, policy: Policy, prior: float, accounts: int = 1) -> Ass
     payload = {k: w[k] * prof[k] for k in _PAYLOAD}
     focus = {k: w[_POLICY_KEY.get(k, k)] * prof[k] for k in _FOCUS}
     manner = _manner(prof, policy)
-    coordination = policy.get("cluster", "coordination") * math.log2(max(accounts, 1))
+    coordination = policy.get("cluster", "coordination") * min(
+        math.log2(max(accounts, 1)), policy.get("cluster", "coordination_cap")
+    )
     evidence = sum(payload.values()) * (
         1.0 + sum(focus.values()) + sum(manner.values()) + coordination
     )
