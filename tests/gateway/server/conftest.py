@@ -84,17 +84,18 @@ def start_gateway(
     tmp: Path,
     upstream_url: str,
     *,
-    accounts: tuple[str, ...] = ("acct-1", "acct-2"),
+    accounts: tuple[str, ...] | dict[str, dict] = ("acct-1", "acct-2"),
     detector: Any = None,
     live_detection: Any = None,
     **overrides: Any,
 ) -> RunningGateway:
-    """Create keys for ``accounts`` and start a gateway in a thread."""
+    """Create keys for ``accounts`` (ids, or ids -> account metadata) and start a gateway."""
     state = tmp / "gw.state.sqlite"
     keys = {}
     with StateDB(state) as db:
         for acct in accounts:
-            _, secret = create_key(db, acct, actor="test")
+            meta = accounts[acct] if isinstance(accounts, dict) else None
+            _, secret = create_key(db, acct, actor="test", account=meta)
             keys[acct] = secret
     settings = load_settings(
         None,
