@@ -275,3 +275,12 @@ def test_campaigns_and_look_alikes_have_their_defining_structure(
         if labels[rec["account_id"]]["label"] == "legit":
             users_per_fp.setdefault(rec["client_fingerprint"], set()).add(rec["account_id"])
     assert max(len(v) for v in users_per_fp.values()) >= 10
+
+
+def test_output_path_that_is_a_file_fails_with_one_line(tmp_path: Path, capsys):
+    target = tmp_path / "occupied"
+    target.write_text("not a folder")
+    code = main(["simulate", "--out", str(target), "--scale", "0.01", "--days", "1"])
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and "\n" not in err and "output directory" in err
+    assert target.read_text() == "not a folder"
