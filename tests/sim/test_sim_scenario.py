@@ -84,7 +84,7 @@ def test_every_record_follows_the_spec_and_time_order(records: list[dict]):
 def test_bodies_look_like_the_real_apis(records: list[dict]):
     endpoints = Counter(r["endpoint"] for r in records)
     assert endpoints["chat.completions"] > endpoints["messages"] > 0
-    assert endpoints["completions"] > 0
+    assert endpoints["completions"] > 0 and endpoints["responses"] > 0
     statuses = Counter(r["status"] for r in records)
     assert statuses[429] > 0 and statuses[400] + statuses[500] + statuses[502] + statuses[503] > 0
     finish = Counter()

@@ -215,6 +215,8 @@ def render(
     endpoint = call.endpoint
     if endpoint == "messages":
         request = _messages_request(call)
+    elif endpoint == "responses":
+        request = _responses_request(call)
     elif endpoint == "completions":
         request = _completions_request(call)
     else:
@@ -254,6 +256,9 @@ def render(
         response = _messages_response(
             call, rng, text, calls_out, cut, prompt_tokens, completion_tokens, thinking
         )
+    elif endpoint == "responses":
+        response = _responses_response(call, rng, text, cut, prompt_tokens, completion_tokens)
+        response["created_at"] = created
     elif endpoint == "completions":
         response = _completions_response(call, rng, text, cut, prompt_tokens, created)
         completion_tokens = response["usage"]["completion_tokens"]
@@ -317,6 +322,52 @@ def _messages_request(call: Call) -> dict[str, Any]:
         if key in call.extra:
             req[key] = call.extra[key]
     return req
+
+
+def _responses_request(call: Call) -> dict[str, Any]:
+    system = [m["content"] for m in call.messages if m["role"] in ("system", "developer")]
+    req: dict[str, Any] = {"model": call.model}
+    if system:
+        req["instructions"] = "\n\n".join(system)
+    req["input"] = [
+        {"role": m["role"], "content": m.get("content") or ""}
+        for m in call.messages
+        if m["role"] in ("user", "assistant")
+    ]
+    if call.temperature is not None:
+        req["temperature"] = call.temperature
+    if call.max_tokens is not None:
+        req["max_output_tokens"] = call.max_tokens
+    if call.stream:
+        req["stream"] = True
+    return req
+
+
+def _responses_response(
+    call: Call, rng: Random, text: str, cut: bool, prompt_tokens: int, completion_tokens: int
+) -> dict[str, Any]:
+    item = {
+        "type": "message",
+        "id": "msg_" + _rid(rng, 40),
+        "status": "incomplete" if cut else "completed",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": text, "annotations": []}],
+    }
+    response: dict[str, Any] = {
+        "id": "resp_" + _rid(rng, 40),
+        "object": "response",
+        "status": "incomplete" if cut else "completed",
+        "model": _SNAPSHOT.get(call.model, call.model),
+        "output": [item],
+        "usage": {
+            "input_tokens": prompt_tokens,
+            "output_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+    if cut:
+        response["incomplete_details"] = {"reason": "max_output_tokens"}
+    return response
 
 
 def _completions_request(call: Call) -> dict[str, Any]:

@@ -104,8 +104,11 @@ def call_for(
     endpoint: str | None = None,
 ) -> Call:
     temperature, max_tokens, field, stream = habits
+    endpoint = endpoint or actor.endpoint
+    if endpoint == "responses" and (tools or extra):
+        endpoint = "chat.completions"  # tool and sampling extras go through chat here
     return Call(
-        endpoint=endpoint or actor.endpoint,
+        endpoint=endpoint,
         model=model,
         messages=list(messages),
         tools=tools,

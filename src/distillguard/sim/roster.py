@@ -226,11 +226,15 @@ class _Builder:
         return {"new_model_ms": self.world.release_ms + lag, "new_share": r.uniform(*share)}
 
 
-def _endpoint(client: Client, rng: Random) -> str:
+def _endpoint(client: Client, rng: Random, *, responses: bool = False) -> str:
+    """The API an account mostly calls, given its client (``responses``: whether the
+    account may use the OpenAI Responses API, which newer OpenAI-SDK chat apps do)."""
     if client.family == "anthropic":
         return "messages"
     if client.family == "http" and rng.random() < 0.3:
         return "completions"
+    if responses and client.family == "openai" and rng.random() < 0.15:
+        return "responses"
     return "chat.completions"
 
 
@@ -267,7 +271,7 @@ def _individuals(b: _Builder) -> None:
                 country=country,
                 ips=(home, residential_ip(r)),
                 client=client,
-                endpoint=_endpoint(client, r),
+                endpoint=_endpoint(client, r, responses=True),
                 rate=rate * vol * r.lognormvariate(0, 0.6),
                 tz=tz,
                 mini_share=r.uniform(0, 0.4),
@@ -451,7 +455,7 @@ def _reseller(b: _Builder) -> dict[str, Any]:
             country=country,
             ips=egress,
             client=client,
-            endpoint=_endpoint(client, r),
+            endpoint=_endpoint(client, r, responses=True),
             rate=0.8 * b.sizes.legit_volume * r.lognormvariate(0, 0.6),
             tz=tz,
             params={
@@ -618,7 +622,7 @@ def _hydra(b: _Builder, reseller: dict[str, Any]) -> None:
             country=country,
             ips=egress,
             client=client,
-            endpoint=_endpoint(client, r),
+            endpoint=_endpoint(client, r, responses=True),
             rate=10 * b.sizes.volume(name) * shrink,
             params={"turns": (1, 2), "caps": caps, "cot": 0.6, "cot_suffixes": cot, "stream": 0.3},
             **release,
