@@ -19,6 +19,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from distillguard.errors import ConfigError
 from distillguard.gateway.policy_commands import (
@@ -27,6 +28,9 @@ from distillguard.gateway.policy_commands import (
     run_keys,
     run_override,
 )
+
+if TYPE_CHECKING:
+    from distillguard.gateway.config import GatewaySettings
 
 __all__ = [
     "configure_gateway",
@@ -99,7 +103,8 @@ def configure_gateway(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _settings(args: argparse.Namespace):
+def _settings(args: argparse.Namespace) -> GatewaySettings:
+    """Settings from ``--config``, the environment, then the flags (unset flags ignored)."""
     from distillguard.gateway.config import load_settings
 
     return load_settings(
@@ -118,8 +123,9 @@ def _settings(args: argparse.Namespace):
 
 
 def _worker_main(
-    settings, args: argparse.Namespace, worker: int, sock: socket.socket | None
+    settings: GatewaySettings, args: argparse.Namespace, worker: int, sock: socket.socket | None
 ) -> None:
+    """Run one gateway process until SIGTERM/SIGINT."""
     from distillguard.gateway.app import GatewayApp
 
     loop = _new_loop()
