@@ -42,6 +42,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("distillguard.provenance.commands", "Verify signed responses or an exported log"),
     "replay": ("distillguard.replay", "Replay an exchange log through a running gateway"),
     "console": ("distillguard.console.commands", "Serve the analyst web console"),
+    "report": (
+        "distillguard.forensics.commands",
+        "Write a forensic case report for a cluster or account",
+    ),
+    "intel": ("distillguard.forensics.commands", "Export or match STIX 2.1 threat indicators"),
 }
 
 
