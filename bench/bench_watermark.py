@@ -3,7 +3,7 @@
 Run ``.venv/bin/python bench/bench_watermark.py [--quick] [SECTION...]`` from the repository
 root; it prints Markdown tables for ``docs/benchmarks.md`` ("Watermark and provenance").
 Sections: ``kgw``, ``footprint``, ``attribution``, ``radioactivity``, ``robustness``,
-``speed``.
+``speed`` (the default set) and ``hf`` (needs the optional torch/transformers extra).
 Everything is seeded; only ratios taken within one run are compared for speed.
 """
 
@@ -507,6 +507,57 @@ def bench_speed(teacher: NGramModel) -> None:
         print(_row(f"text watermark apply, {label}", f"{dt * 1e6:.0f} µs"))
 
 
+def bench_hf() -> None:
+    """HFKGWLogitsProcessor overhead in ``transformers`` generation (needs the ml extra)."""
+    try:
+        import torch
+        import transformers
+    except ImportError:
+        print("\n(hf section skipped: torch/transformers are not installed)")
+        return
+    from distillguard.watermark.engines import HFKGWLogitsProcessor
+
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    cfg = transformers.GPT2Config(
+        vocab_size=5000,
+        n_positions=512,
+        n_embd=128,
+        n_layer=2,
+        n_head=2,
+        bos_token_id=0,
+        eos_token_id=0,
+    )
+    model = transformers.GPT2LMHeadModel(cfg).eval()
+    proc = HFKGWLogitsProcessor(KGWScheme(), RING.account_key("hf", "kgw"))
+    prompt = torch.tensor([[1, 2, 3]])
+
+    def run(procs: list) -> float:
+        torch.manual_seed(1)
+        t0 = time.process_time()
+        model.generate(
+            prompt,
+            do_sample=True,
+            max_new_tokens=200,
+            min_new_tokens=200,
+            logits_processor=transformers.LogitsProcessorList(procs),
+            pad_token_id=0,
+        )
+        return time.process_time() - t0
+
+    run([])
+    run([proc])
+    ratios = []
+    for _ in range(9):
+        plain = run([])
+        ratios.append(run([proc]) / plain)
+    print(
+        "\ntransformers generate, random GPT-2 (2 layers, d=128, V=5,000), 200 tokens: "
+        f"HFKGWLogitsProcessor adds a median {(np.median(ratios) - 1) * 100:.1f}% CPU time "
+        "(9 paired runs)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -536,6 +587,8 @@ def main() -> None:
             bench_robustness(teacher, 20 if q else 200)
         elif section == "speed":
             bench_speed(teacher)
+        elif section == "hf":
+            bench_hf()
         else:
             raise SystemExit(f"unknown section {section!r}")
 
