@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from distillguard._types import Verdict
 from distillguard.errors import InputError, StoreError
@@ -203,20 +204,38 @@ def _wanted(paths: Sequence[str | Path], hasher: Hasher, res: MatchResult) -> li
     return out
 
 
-def _ip_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, int, Any, Any]]:
-    sql = """
-SELECT 'ip', account_id, ip, count(*), min(ts), max(ts) FROM exchanges
-WHERE ip IS NOT NULL AND ip <> '' GROUP BY 1, 2, 3
-UNION ALL
-SELECT 'signup_ip', account_id, signup_ip, 1, created_at, created_at FROM accounts
-WHERE signup_ip IS NOT NULL AND signup_ip <> ''"""
-    return con.execute(sql).fetchall()
-
-
 _Hit = tuple[_Wanted, str, str, int, Any, Any]  # indicator, account, field, count, first, last
 
 
+def _rows_for(
+    con: duckdb.DuckDBPyConnection, src: str, values: list[Any], label: str
+) -> list[tuple[Any, ...]]:
+    """``(account_id, value, count, first, last)`` of the source rows holding ``values``."""
+    if not values:
+        return []
+    try:
+        con.register("dg_wanted_values", pa.table({"v": values}))
+        try:
+            return con.execute(
+                f"SELECT account_id, value, count(*), min(ts), max(ts) FROM ({src}) "
+                "WHERE value IN (SELECT v FROM dg_wanted_values) GROUP BY 1, 2 ORDER BY 1, 2"
+            ).fetchall()
+        finally:
+            con.unregister("dg_wanted_values")
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot read {label}s: {str(exc).splitlines()[0]}") from None
+
+
+def _distinct(con: duckdb.DuckDBPyConnection, src: str, label: str) -> list[Any]:
+    try:
+        return [r[0] for r in con.execute(f"SELECT DISTINCT value FROM ({src})").fetchall()]
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot read {label}s: {str(exc).splitlines()[0]}") from None
+
+
 def _match_ips(con: duckdb.DuckDBPyConnection, wanted: list[_Wanted], hits_out: list[_Hit]) -> None:
+    """Addresses and subnets against egress and sign-up IPs: distinct addresses are tested
+    in Python (CIDR containment), then only the matching ones are counted in SQL."""
     if not wanted:
         return
     exact: dict[Any, list[_Wanted]] = {}
@@ -227,14 +246,20 @@ def _match_ips(con: duckdb.DuckDBPyConnection, wanted: list[_Wanted], hits_out: 
             exact.setdefault(net.network_address, []).append(w)
         else:
             nets.append((net, w))
-    for fld, account, ip_text, n, first, last in _ip_rows(con):
-        try:
-            ip = ipaddress.ip_address(ip_text.strip())
-        except ValueError:
-            continue
-        hits = list(exact.get(ip, ()))
-        hits += [w for net, w in nets if ip.version == net.version and ip in net]
-        hits_out += [(w, account, fld, n, first, last) for w in hits]
+    for attr in (_ATTR_BY_KIND["ip"], _ATTR_BY_KIND["signup_ip"]):
+        src = " UNION ALL ".join(f"({s})" for s in attr.sources)
+        found: dict[str, list[_Wanted]] = {}
+        for text in _distinct(con, src, attr.label):
+            try:
+                ip = ipaddress.ip_address(str(text).strip())
+            except ValueError:
+                continue
+            hits = list(exact.get(ip, ()))
+            hits += [w for net, w in nets if ip.version == net.version and ip in net]
+            if hits:
+                found[text] = hits
+        for account, value, n, first, last in _rows_for(con, src, sorted(found), attr.label):
+            hits_out += [(w, account, attr.kind, n, first, last) for w in found[value]]
 
 
 def _match_attr(
@@ -244,29 +269,24 @@ def _match_attr(
     hasher: Hasher,
     hits_out: list[_Hit],
 ) -> None:
+    """Raw or keyed-hash values: each distinct stored value is hashed once."""
     if not wanted:
         return
     src = " UNION ALL ".join(f"({s})" for s in attr.sources)
-    try:
-        rows = con.execute(
-            f"SELECT account_id, value, count(*), min(ts), max(ts) FROM ({src}) GROUP BY 1, 2"
-        ).fetchall()
-    except duckdb.Error as exc:
-        raise StoreError(f"cannot read {attr.label}s: {str(exc).splitlines()[0]}") from None
     by_raw: dict[str, list[_Wanted]] = {}
     by_hash: dict[str, list[_Wanted]] = {}
     for w in wanted:
         (by_hash if w.hashed else by_raw).setdefault(w.value, []).append(w)
-    cache: dict[Any, str] = {}
-    for account, value, n, first, last in rows:
+    found: dict[Any, list[_Wanted]] = {}
+    for value in _distinct(con, src, attr.label):
         text = template_value(value) if attr.numeric else str(value)
         hits = list(by_raw.get(text, ()))
         if by_hash:
-            digest = cache.get(value)
-            if digest is None:
-                digest = cache[value] = hasher(attr.kind, text)
-            hits += by_hash.get(digest, ())
-        hits_out += [(w, account, attr.kind, n, first, last) for w in hits]
+            hits += by_hash.get(hasher(attr.kind, text), ())
+        if hits:
+            found[value] = hits
+    for account, value, n, first, last in _rows_for(con, src, sorted(found), attr.label):
+        hits_out += [(w, account, attr.kind, n, first, last) for w in found[value]]
 
 
 def match_bundles(

@@ -238,6 +238,7 @@ def _summary(
             ["reason codes", (row.get("reasons") or "").replace(";", ", ")],
             ["accounts in the case", len(members)],
             ["accounts convicted (throttle or block)", len(convicted)],
+            ["strongest account verdict", _strongest(res, members)],
             ["accounts with exchanges in the store", n_acc],
             ["exchanges in the store", n],
             ["exchanges per detect (clusters.csv)", row.get("n_exchanges", "")],
@@ -259,6 +260,13 @@ def _summary(
     if ev.get("evidence"):
         sec.p("The detector's own evidence sentences:")
         sec.bullets([str(s) for s in ev["evidence"]])
+
+
+def _strongest(res: Results, members: list[str]) -> str:
+    rank = {"allow": 0, "watch": 1, "throttle": 2, "block": 3}
+    best = max(members, key=lambda a: (rank.get(res.accounts[a]["verdict"], -1), a))
+    row = res.accounts[best]
+    return f"{row['verdict']} (score {row['score']})"
 
 
 def _accounts_table(doc: Document, q: _Queries) -> None:
