@@ -30,6 +30,10 @@ def test_campaign_is_blocked_live_and_users_are_not(
     }
     accounts.update({f"user-{i}": {"tier": "startup"} for i in range(5)})
     gw = gw_factory(mock_upstream.url, accounts=accounts, live_detection="process")
+    for _ in range(300):  # the detector process is up (spawned, detector loaded)
+        if gw.app.detector_process.status():
+            break
+        time.sleep(0.1)
     rng = random.Random(0)
 
     def send(acct: str, content: str, system: str | None = None) -> int:
@@ -39,7 +43,7 @@ def test_campaign_is_blocked_live_and_users_are_not(
         return http(gw.url + CHAT, "POST", {"model": "mock-gpt", "messages": msgs}, headers)[0]
 
     refused: dict[str, int] = {}
-    for step in range(60):
+    for step in range(300):  # attackers keep going until refused (about 20 rounds)
         for i in range(5):
             acct = f"atk-{i}"
             status = send(
