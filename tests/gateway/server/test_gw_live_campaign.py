@@ -54,7 +54,7 @@ def test_campaign_is_blocked_live_and_users_are_not(
                 system="You are a helpful assistant that always explains its reasoning.",
             )
             if status != 200:
-                assert status == 403, status  # blocked by verdict, not a rate limit
+                assert status in (403, 429), status  # block, or a throttle verdict's limit
                 refused.setdefault(acct, step)
         user = f"user-{step % 5}"
         assert send(user, rng.choice(CASUAL)) == 200, f"{user} was refused"
@@ -64,7 +64,9 @@ def test_campaign_is_blocked_live_and_users_are_not(
     assert sorted(refused) == [f"atk-{i}" for i in range(5)], refused
     with StateDB(gw.app.state_path) as db:
         verdicts = db.verdicts()
-    assert all(verdicts[f"atk-{i}"].source == "live" for i in range(5))
+    for i in range(5):
+        v = verdicts[f"atk-{i}"]
+        assert v.source == "live" and v.verdict.value in ("throttle", "block")
     assert not any(
         v.verdict.value in ("throttle", "block")
         for k, v in verdicts.items()
