@@ -279,6 +279,10 @@ FROM m LEFT JOIN accounts a ON a.account_id = m.account_id
 GROUP BY ALL ORDER BY m.ff NULLS LAST, m.account_id""",
     )
     sec = doc.section("Accounts")
+    sec.p(
+        "Accounts at allow or watch are linked to the case (shared attributes) but were not "
+        "convicted: they are listed for context and are not accused."
+    )
     sec.table(
         [
             "account",
