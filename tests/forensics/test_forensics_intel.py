@@ -13,7 +13,7 @@ import stix2
 
 from distillguard.cli import main
 from distillguard.forensics._hashing import Hasher
-from distillguard.forensics.match import MATCH_COLUMNS
+from distillguard.forensics.match import DETAIL_COLUMNS, MATCH_COLUMNS
 from distillguard.gateway.policy_commands import read_detections
 
 
@@ -131,8 +131,9 @@ def test_raw_fingerprints_option_shares_the_logs_opaque_values(case, tmp_path: P
 
 def test_round_trip_match_finds_the_cluster(case, bundle, tmp_path: Path) -> None:
     path, _ = bundle
-    out = tmp_path / "matches.csv"
-    assert main(["intel", "match", str(path), "--db", str(case.db), "--out", str(out)]) == 0
+    out, details = tmp_path / "matches.csv", tmp_path / "details.csv"
+    argv = ["intel", "match", str(path), "--db", str(case.db), "--out", str(out)]
+    assert main([*argv, "--details", str(details)]) == 0
     with out.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         assert tuple(reader.fieldnames or ()) == MATCH_COLUMNS
@@ -142,6 +143,14 @@ def test_round_trip_match_finds_the_cluster(case, bundle, tmp_path: Path) -> Non
         assert rows[a]["verdict"] == "watch"
         assert f"intel:{case.cluster}" in rows[a]["cluster_id"].split(";")
         assert int(rows[a]["count"]) > 0 and rows[a]["first_seen"] <= rows[a]["last_seen"]
+    # per-indicator evidence: each account's counts add up to its row's count
+    with details.open(newline="", encoding="utf-8") as fh:
+        det = list(csv.DictReader(fh))
+    assert tuple(det[0]) == DETAIL_COLUMNS
+    for a in case.convicted:
+        mine = [d for d in det if d["account_id"] == a]
+        assert sum(int(d["count"]) for d in mine) == int(rows[a]["count"])
+        assert {d["indicator_id"] for d in mine} == set(rows[a]["indicator_ids"].split(";"))
     # the CSV is what 'distillguard override --from-detections' reads
     verdicts = read_detections(out)
     assert {v.account_id for v in verdicts} == set(rows)

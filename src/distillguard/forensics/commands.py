@@ -6,7 +6,7 @@ distillguard intel export --results DIR --db FILE [--min-verdict throttle]
                     --out bundle.json [--identity NAME] [--tlp amber]
                     [--hash-key KEY] [--raw-fingerprints]
 distillguard intel match BUNDLE... --db FILE [--out matches.csv] [--verdict watch]
-                    [--hash-key KEY]
+                    [--details details.csv] [--hash-key KEY]
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ def configure_intel(parser: argparse.ArgumentParser) -> None:
     mat.add_argument("bundles", nargs="+", metavar="BUNDLE", help="STIX 2.1 bundle files")
     mat.add_argument("--db", required=True, help="the store (DuckDB file), read-only")
     mat.add_argument("--out", help="CSV for 'distillguard override --from-detections'")
+    mat.add_argument("--details", help="CSV with one row per (account, indicator) match")
     mat.add_argument(
         "--verdict", default="watch", help="verdict to propose for matches (default watch)"
     )
@@ -140,7 +141,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _match(args: argparse.Namespace) -> int:
-    from distillguard.forensics.match import match_bundles, rows, write_matches
+    from distillguard.forensics.match import match_bundles, rows, write_details, write_matches
 
     verdict = _verdict(args.verdict, "--verdict")
     result = match_bundles(args.bundles, args.db, hash_key=args.hash_key)
@@ -151,6 +152,8 @@ def _match(args: argparse.Namespace) -> int:
         f"{len(result.matches)} account(s) matched"
         + (f" ({result.weak_only} more on one weak indicator only)" if result.weak_only else "")
     )
+    if args.details:
+        print(f"wrote {write_details(result, args.details)}")
     if args.out:
         print(f"wrote {write_matches(result, args.out, verdict)}")
     else:

@@ -40,7 +40,15 @@ from distillguard.forensics._hashing import Hasher, template_value
 from distillguard.forensics.intel import iter_objects, parse_bundle
 from distillguard.store import Store
 
-__all__ = ["MATCH_COLUMNS", "AccountMatch", "MatchResult", "match_bundles", "write_matches"]
+__all__ = [
+    "DETAIL_COLUMNS",
+    "MATCH_COLUMNS",
+    "AccountMatch",
+    "MatchResult",
+    "match_bundles",
+    "write_details",
+    "write_matches",
+]
 
 MATCH_COLUMNS = (
     "account_id",
@@ -55,6 +63,19 @@ MATCH_COLUMNS = (
     "last_seen",
     "indicator_ids",
     "sources",
+)
+
+#: One row per (account, indicator, field): the evidence behind each account's row.
+DETAIL_COLUMNS = (
+    "account_id",
+    "indicator_id",
+    "pattern",
+    "field",
+    "count",
+    "first_seen",
+    "last_seen",
+    "campaign",
+    "source",
 )
 
 _CMP = re.compile(
@@ -86,6 +107,7 @@ class _Wanted:
     campaign: str
     confidence: float
     producer_accounts: int
+    pattern: str
     attr: Attr | None  # None: an IP / subnet
     value: str  # the value to compare (hash, fingerprint, or IP/CIDR text)
     hashed: bool
@@ -104,8 +126,11 @@ class AccountMatch:
     confidence: float = 0.0
     first_seen: datetime | None = None
     last_seen: datetime | None = None
+    details: list[tuple[str, str, str, int, Any, Any, str, str]] = field(default_factory=list)
 
     def add(self, w: _Wanted, fld: str, n: int, first: Any, last: Any) -> None:
+        detail = (w.indicator_id, w.pattern, fld, int(n), first, last, w.campaign, w.source)
+        self.details.append(detail)
         self.indicators.add(w.indicator_id)
         self.fields.add(fld)
         if w.campaign:
@@ -170,7 +195,9 @@ def _wanted(paths: Sequence[str | Path], hasher: Hasher, res: MatchResult) -> li
                 value = raw.replace("\\'", "'").replace("\\\\", "\\")
                 op = " ".join(op.split())
                 n_prod = int(ind.get("x_distillguard_accounts") or 1)
-                w = _Wanted(ind.id, source, camp.get(ind.id, ""), conf, n_prod, None, value, False)
+                w = _Wanted(
+                    ind.id, source, camp.get(ind.id, ""), conf, n_prod, pattern, None, value, False
+                )
 
                 if sco in ("ipv4-addr", "ipv6-addr") and prop == "value":
                     if op not in ("=", "ISSUBSET"):
@@ -393,6 +420,26 @@ def write_matches(result: MatchResult, out: str | Path, verdict: Verdict = Verdi
             w = csv.writer(fh)
             w.writerow(MATCH_COLUMNS)
             w.writerows(rows(result, verdict))
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def write_details(result: MatchResult, out: str | Path) -> Path:
+    """Write one row per (account, indicator, field) match (:data:`DETAIL_COLUMNS`)."""
+    path = Path(out)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(DETAIL_COLUMNS)
+            for account in sorted(result.matches):
+                details = sorted(
+                    result.matches[account].details, key=lambda d: (d[0], d[2], str(d[4]))
+                )
+                for ind, pattern, fld, n, first, last, campaign, source in details:
+                    row = (account, ind, pattern, fld, n, _ts(first), _ts(last), campaign, source)
+                    w.writerow(row)
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
