@@ -452,6 +452,8 @@ class GatewayApp:
             upstream_api_key=settings.upstream_api_key,
             strict=settings.strict_logging,
             signer=self._signer(settings),
+            marker=self._marker(settings, self.state_path),
+            trusted_proxies=settings.trusted_proxies,
             worker=worker,
             admin=self._admin_handler(),
             openapi=openapi_bytes(),
@@ -460,6 +462,17 @@ class GatewayApp:
         self.server: asyncio.AbstractServer | None = None
         self.port = 0
         self.workers = workers
+
+    @staticmethod
+    def _marker(settings: GatewaySettings, state_path: Path) -> Any:
+        """The text watermarker when ``[watermark] enabled`` (keyring beside the state file
+        unless configured); ``None`` otherwise, so the hot path pays one ``if``."""
+        if not settings.watermark:
+            return None
+        from distillguard.gateway.marking import load_marker
+
+        path = settings.watermark_keyring or Path(state_path).with_name("watermark-keys.json")
+        return load_marker(Path(path))
 
     @staticmethod
     def _signer(settings: GatewaySettings) -> Any:

@@ -17,6 +17,7 @@ Example ``gateway.toml``::
     [server]
     max_body_bytes = 4194304
     models = ["gpt-4o-mini", "claude-sonnet"]   # omit to allow any model
+    trusted_proxies = ["10.0.0.0/8"]  # load balancers whose X-Forwarded-For is believed
 
     [storage]           # paths relative to this file; CLI flags win
     db = "distillguard.duckdb"      # state defaults to <db stem>.state.sqlite beside it
@@ -59,14 +60,16 @@ Example ``gateway.toml``::
     enabled = true
     keyring = "signing-keys.json"
 
-    [watermark]
+    [watermark]         # text-level watermark on every response, stronger per verdict
     enabled = false
+    keyring = "watermark-keys.json"   # created (mode 0600) with a fresh secret if missing
 
 Bad values raise :class:`~distillguard.errors.ConfigError` naming the key at fault.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import tomllib
@@ -160,6 +163,7 @@ class GatewaySettings:
     port: int = 8080
     max_body_bytes: int = 4 * 1024 * 1024
     models: frozenset[str] | None = None
+    trusted_proxies: tuple[str, ...] = ()
     # storage
     db_path: Path | None = None
     state_path: Path | None = None
@@ -176,6 +180,7 @@ class GatewaySettings:
     signing: bool = False
     signing_keyring: Path | None = None
     watermark: bool = False
+    watermark_keyring: Path | None = None
 
     def verdict_policy(self, verdict: Verdict) -> VerdictPolicy:
         """The configured degradation for ``verdict`` (defaults when not configured)."""
@@ -322,7 +327,7 @@ def _from_toml(data: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
             out[key] = up[key]
 
     server = _table(data.get("server", {}), "server")
-    _check_keys(server, {"host", "port", "max_body_bytes", "models"}, "server")
+    _check_keys(server, {"host", "port", "max_body_bytes", "models", "trusted_proxies"}, "server")
     for key in ("host", "port", "max_body_bytes"):
         if key in server:
             out[key] = server[key]
@@ -331,6 +336,8 @@ def _from_toml(data: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
         if not isinstance(models, list) or not all(isinstance(m, str) and m for m in models):
             raise ConfigError(f"server.models must be a list of model names, got {models!r}")
         out["models"] = frozenset(models)
+    if "trusted_proxies" in server:
+        out["trusted_proxies"] = server["trusted_proxies"]
 
     storage = _table(data.get("storage", {}), "storage")
     _check_keys(storage, {"db", "state", "redis"}, "storage")
@@ -383,9 +390,11 @@ def _from_toml(data: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
         out["signing_keyring"] = path(signing["keyring"], "signing.keyring")
 
     wm = _table(data.get("watermark", {}), "watermark")
-    _check_keys(wm, {"enabled"}, "watermark")
+    _check_keys(wm, {"enabled", "keyring"}, "watermark")
     if "enabled" in wm:
         out["watermark"] = wm["enabled"]
+    if "keyring" in wm:
+        out["watermark_keyring"] = path(wm["keyring"], "watermark.keyring")
     return out
 
 
@@ -419,10 +428,28 @@ def _validate(s: GatewaySettings) -> GatewaySettings:
         raise ConfigError("admin token must be at least 16 characters")
     for key in ("strict_logging", "signing", "watermark"):
         _bool(getattr(s, key), key)
+    s = replace(s, trusted_proxies=_networks(s.trusted_proxies))
+    if s.watermark_keyring is not None and Path(s.watermark_keyring).is_dir():
+        raise ConfigError(f"watermark.keyring {s.watermark_keyring} is a directory, not a file")
     return s
 
 
-_PATH_FIELDS = {"db_path", "state_path", "log_dir", "signing_keyring"}
+def _networks(value: Any) -> tuple[str, ...]:
+    """CIDRs (or single addresses) as normalised network strings, e.g. ``10.0.0.0/8``."""
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise ConfigError(f"server.trusted_proxies must be a list of CIDRs, got {value!r}")
+    out = []
+    for item in value:
+        if not isinstance(item, str):
+            raise ConfigError(f"server.trusted_proxies entries must be strings, got {item!r}")
+        try:
+            out.append(str(ipaddress.ip_network(item.strip(), strict=True)))
+        except ValueError as exc:
+            raise ConfigError(f"server.trusted_proxies: {item!r} is not a CIDR ({exc})") from None
+    return tuple(out)
+
+
+_PATH_FIELDS = {"db_path", "state_path", "log_dir", "signing_keyring", "watermark_keyring"}
 
 
 def load_settings(path: Path | None, **overrides: Any) -> GatewaySettings:

@@ -14,6 +14,7 @@ the upstream's own 4xx answers pass through with their status.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import time
@@ -176,6 +177,8 @@ class Gateway:
         upstream_api_key: str | None = None,
         strict: bool = False,
         signer: Any = None,
+        marker: Any = None,
+        trusted_proxies: tuple[str, ...] = (),
         worker: int = 0,
         admin: Callable[..., Awaitable[tuple[int, dict[str, str], bytes]]] | None = None,
         openapi: bytes = b"{}",
@@ -189,6 +192,18 @@ class Gateway:
         self.kind = upstream_kind
         self.strict = strict
         self.signer = signer
+        self.marker = marker  # TextWatermarker when [watermark] is on, else None
+        if marker is not None:  # imported only when on: NumPy and the lexicon load lazily
+            from distillguard.gateway.marking import StreamMarker, mark_body, wants_json
+
+            self._mark_body, self._stream_marker, self._wants_json = (
+                mark_body,
+                StreamMarker,
+                wants_json,
+            )
+        self._trusted = (
+            tuple(ipaddress.ip_network(n) for n in trusted_proxies) if trusted_proxies else None
+        )
         self.admin = admin
         self.openapi = openapi
         self._id_prefix = f"ex-{os.urandom(5).hex()}-{worker}-"
@@ -482,31 +497,43 @@ class Gateway:
             if beta:
                 headers += (("anthropic-beta", beta),)
         try:
-            up = await self.pool.request("POST", up_path, headers, payload)
-        except UpstreamError as exc:
-            raise self._upstream_refusal(exc) from None
-        if up.status != 200 or not stream:
             try:
-                raw = await up.read()
+                up = await self.pool.request("POST", up_path, headers, payload)
             except UpstreamError as exc:
                 raise self._upstream_refusal(exc) from None
-            await self._finish_plain(
-                req,
-                resp,
-                endpoint,
-                principal,
-                decision,
-                up.status,
-                raw,
-                ts,
-                started,
-                meta,
-                translate,
-            )
-        else:
-            await self._relay_stream(
-                req, resp, endpoint, principal, decision, up, ts, started, meta, translate
-            )
+            if up.status != 200 or not stream:
+                try:
+                    raw = await up.read()
+                except UpstreamError as exc:
+                    raise self._upstream_refusal(exc) from None
+                await self._finish_plain(
+                    req,
+                    resp,
+                    endpoint,
+                    principal,
+                    decision,
+                    up.status,
+                    raw,
+                    ts,
+                    started,
+                    meta,
+                    translate,
+                    body,
+                )
+            else:
+                await self._relay_stream(
+                    req, resp, endpoint, principal, decision, up, ts, started, meta, translate, body
+                )
+        except _Refusal:
+            # the upstream failed or refused: nothing was served, refund admit's estimate
+            await self._refund(principal)
+            raise
+
+    async def _refund(self, principal: Principal) -> None:
+        try:
+            await self.policy.settle(principal, used_tokens=0)
+        except DistillGuardError as exc:
+            log.error("refunding a failed request's token estimate failed: %s", exc)
 
     def _degrade(
         self, body: JSONObject, endpoint: str, decision: Decision, meta: JSONObject
@@ -558,6 +585,7 @@ class Gateway:
         started: float,
         meta: JSONObject,
         translate: bool,
+        request: JSONObject | None = None,
     ) -> None:
         if up_status != 200:
             meta["upstream_status"] = up_status
@@ -584,6 +612,17 @@ class Gateway:
         if translate:
             parsed = chat_to_messages_response(parsed, req_model(req, parsed))
             changed = True
+        if self.marker is not None:  # after stripping/translation, before signing
+            marked, meta["watermark"] = self._mark_body(
+                self.marker,
+                endpoint,
+                request,
+                parsed,
+                principal.account_id,
+                decision.watermark_strength,
+            )
+            if marked is not None:
+                parsed, changed = marked, True
         out = orjson.dumps(parsed) if changed else raw
         usage = parsed.get("usage") or {}
         used = _tokens(usage) or (len(req.body) + len(out)) // 4
@@ -668,6 +707,7 @@ class Gateway:
         started: float,
         meta: JSONObject,
         translate: bool,
+        request: JSONObject | None = None,
     ) -> None:
         parser = SSEParser()
         asm: Any
@@ -679,7 +719,16 @@ class Gateway:
             asm = MessagesAssembler()
         translator = ChatToMessagesStream(req_model(req, None)) if translate else None
         strip = decision.strip_reasoning
-        rewrite = translator is not None or strip
+        smark: Any = None
+        if self.marker is not None and not self._wants_json(request):
+            smark = self._stream_marker(
+                self.marker,
+                "chat.completions" if translate else endpoint,
+                principal.account_id,
+                decision.watermark_strength,
+                request,
+            )
+        rewrite = translator is not None or strip or smark is not None
         native_thinking = (
             _ThinkingFilter() if strip and endpoint == "messages" and not translate else None
         )
@@ -709,25 +758,27 @@ class Gateway:
                         for _, data in parser.feed(chunk):
                             asm.feed(data)
                         continue
-                    events = parser.feed(chunk)
                     out = b""
-                    for name, data in events:
-                        obj = asm.feed(data)
-                        if obj is None:
-                            if translator is None and data == "[DONE]":
-                                held += b"data: [DONE]\n\n"
-                            continue
-                        if strip:
-                            if native_thinking is not None:
-                                if not native_thinking.keep(obj):
-                                    continue
-                            else:
-                                self._strip(obj, "chat.completions")
-                        if translator is not None:
-                            out += translator.feed(obj)
-                        else:
-                            out += sse_event(obj, name)
+                    for name, data in parser.feed(chunk):
+                        if smark is None:
+                            obj = asm.feed(data)
+                            batch = () if obj is None else ((name, obj),)
+                        else:  # the watermark rewrites text before anything else sees it
+                            batch = smark.feed(name, data)
+                            for _, obj in batch:
+                                asm.add(obj)
+                        if translator is None and data == "[DONE]":
+                            asm.done = True
+                            held += b"data: [DONE]\n\n"
+                        out += self._events(batch, strip, native_thinking, translator)
                     await resp.write(out)
+                if smark is not None:
+                    batch = smark.finish()
+                    for _, obj in batch:
+                        asm.add(obj)
+                    tail = self._events(batch, strip, native_thinking, translator)
+                    if tail:
+                        await resp.write(tail)
                 if translator is not None:
                     held += translator.finish_events()
             except UpstreamError as exc:
@@ -748,6 +799,8 @@ class Gateway:
             meta["error"] = "client disconnected mid-stream"
         if ttft is not None:
             meta["ttft_ms"] = round((ttft - started) * 1000, 3)
+        if smark is not None:
+            meta["watermark"] = smark.meta()
         result = (
             asm.result()
             if (asm.choices if not isinstance(asm, MessagesAssembler) else asm.message)
@@ -769,6 +822,25 @@ class Gateway:
         usage = getattr(asm, "usage", None) or {}
         used = _tokens(usage) or (len(req.body) + asm.text_length()) // 4
         await self.policy.settle(principal, used_tokens=used)
+
+    def _events(
+        self,
+        batch: Any,
+        strip: bool,
+        native_thinking: _ThinkingFilter | None,
+        translator: ChatToMessagesStream | None,
+    ) -> bytes:
+        """The bytes to relay for decoded stream events (reasoning stripped, translated)."""
+        out = b""
+        for name, obj in batch:
+            if strip:
+                if native_thinking is not None:
+                    if not native_thinking.keep(obj):
+                        continue
+                else:
+                    self._strip(obj, "chat.completions")
+            out += translator.feed(obj) if translator is not None else sse_event(obj, name)
+        return out
 
     # ------------------------------------------------------------------ logging
 
@@ -795,8 +867,9 @@ class Gateway:
             "status": status,
             "latency_ms": round((time.perf_counter() - started) * 1000, 3),
         }
-        if req.client_ip:
-            rec["ip"] = req.client_ip
+        ip = req.client_ip if self._trusted is None else self._forwarded_ip(req)
+        if ip:
+            rec["ip"] = ip
         ua = req.headers.get("user-agent")
         if ua:
             rec["user_agent"] = ua
@@ -805,6 +878,31 @@ class Gateway:
         if meta:
             rec["meta"] = meta
         return orjson.dumps(rec)
+
+    def _forwarded_ip(self, req: Request) -> str | None:
+        """The client address behind trusted proxies: the right-most untrusted
+        ``X-Forwarded-For`` hop when the TCP peer is trusted, else the peer itself."""
+        peer = req.client_ip
+        trusted = self._trusted or ()
+        try:
+            if peer is None or not any(ipaddress.ip_address(peer) in n for n in trusted):
+                return peer
+        except ValueError:
+            return peer
+        header = req.headers.get("x-forwarded-for")
+        if not header:
+            return peer
+        hops = header.split(",")
+        found = peer
+        for hop in reversed(hops):
+            try:
+                addr = ipaddress.ip_address(hop.strip())
+            except ValueError:
+                return peer  # malformed: believe nothing the header says
+            found = str(addr)
+            if not any(addr in n for n in trusted):
+                return found
+        return found  # every hop is a trusted proxy: the left-most is the client
 
     def _failed_record(
         self,

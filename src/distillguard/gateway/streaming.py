@@ -188,6 +188,11 @@ class CompletionAssembler:
         chunk = _loads(data)
         if chunk is None:
             return None
+        self.add(chunk)
+        return chunk
+
+    def add(self, chunk: JSONObject) -> None:
+        """Add one decoded chunk (what :meth:`feed` does after decoding)."""
         if not self.head:
             self.head = {k: chunk.get(k) for k in ("id", "created", "model")}
         if isinstance(chunk.get("usage"), dict):
@@ -200,7 +205,6 @@ class CompletionAssembler:
                 cur["text"] += ch["text"]
             if ch.get("finish_reason"):
                 cur["finish_reason"] = ch["finish_reason"]
-        return chunk
 
     def result(self) -> JSONObject:
         out: JSONObject = {
@@ -231,6 +235,11 @@ class MessagesAssembler:
         ev = _loads(data)
         if ev is None:
             return None
+        self.add(ev)
+        return ev
+
+    def add(self, ev: JSONObject) -> None:
+        """Add one decoded event (what :meth:`feed` does after decoding)."""
         kind = ev.get("type")
         if kind == "message_start" and isinstance(ev.get("message"), dict):
             self.message = dict(ev["message"])
@@ -267,7 +276,6 @@ class MessagesAssembler:
                 self.message["usage"] = usage
         elif kind == "message_stop":
             self.done = True
-        return ev
 
     def result(self) -> JSONObject:
         out = dict(self.message)

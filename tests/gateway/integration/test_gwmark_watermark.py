@@ -1,0 +1,242 @@
+"""The gateway watermarks what it relays: per account, stronger per verdict, streamed or not.
+
+Real gateway on loopback in front of a prose-writing mock model; clients are the official
+``openai`` and ``anthropic`` SDKs (or plain HTTP where raw bytes matter). Attribution runs
+``distillguard trace`` over the gateway's own exchange log.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import stat
+from contextlib import redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import openai
+import orjson
+import pytest
+
+from distillguard._types import Verdict
+from distillguard.errors import ConfigError
+from distillguard.gateway.config import load_settings
+
+
+def _oa(gw: Any, acct: str) -> openai.OpenAI:
+    return openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.keys[acct], max_retries=0)
+
+
+def _chat(gw: Any, acct: str, prompt: str, **kw: Any) -> str:
+    out = _oa(gw, acct).chat.completions.create(
+        model="m", messages=[{"role": "user", "content": prompt}], **kw
+    )
+    return out.choices[0].message.content or ""
+
+
+def _chat_stream(gw: Any, acct: str, prompt: str) -> str:
+    stream = _oa(gw, acct).chat.completions.create(
+        model="m", messages=[{"role": "user", "content": prompt}], stream=True
+    )
+    return "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+
+
+def _set_verdict(gw: Any, acct: str, verdict: Verdict) -> None:
+    gw.call(
+        lambda: gw.app.policy.apply_verdict(
+            acct, verdict, score=0.9, cluster_id=None, reasons=["test"], source="test"
+        )
+    )
+
+
+def _http(url: str, key: str, body: dict) -> tuple[int, dict[str, str], bytes]:
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        hdrs = {"content-type": "application/json", "authorization": f"Bearer {key}"}
+        conn.request("POST", parts.path, orjson.dumps(body), hdrs)
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def marked(prose_upstream: Any, gw_start: Any, wm_keyring: Path) -> Any:
+    return gw_start(
+        prose_upstream.url,
+        accounts=("acct-a", "acct-b", "acct-w", "acct-t"),
+        watermark=True,
+        watermark_keyring=wm_keyring,
+    )
+
+
+def test_account_a_is_attributed_from_the_gateway_log_and_b_is_not(
+    marked: Any, prose_for: Any, tmp_path: Path
+) -> None:
+    from distillguard.cli import main
+
+    texts = [_chat(marked, "acct-a", f"question {i} about the design") for i in range(30)]
+    assert sum(t != prose_for(f"question {i} about the design") for i, t in enumerate(texts)) > 20
+    records = [r for r in marked.records() if r["account_id"] == "acct-a"]
+    assert len(records) == 30
+    meta = records[0]["meta"]["watermark"]
+    assert meta["scheme"] == "text" and meta["key_id"] == "wm-1" and meta["strength"] == 1.0
+    assert meta["n_changed"] >= 1 and meta["n_words"] > 0
+    # the logged response is what the client received
+    assert [r["response"]["choices"][0]["message"]["content"] for r in records] == texts
+    log = tmp_path / "acct-a.jsonl"
+    log.write_bytes(b"\n".join(orjson.dumps(r) for r in records) + b"\n")
+    out = io.StringIO()
+    with redirect_stdout(out):
+        rc = main(
+            [
+                "trace",
+                str(log),
+                "--keys",
+                str(marked.app.settings.watermark_keyring),
+                "--account",
+                "acct-b",
+                "--json",
+            ]
+        )
+    assert rc == 0
+    doc = json.loads(out.getvalue())
+    assert doc["attributed"] == ["acct-a"]
+    corrected = {r["account_id"]: r["log10_p_corrected"] for r in doc["ranked"]}
+    assert corrected["acct-a"] < -6 and corrected["acct-b"] > -2, corrected
+
+
+def test_watch_and_throttle_accounts_get_a_stronger_mark(marked: Any) -> None:
+    _set_verdict(marked, "acct-w", Verdict.WATCH)
+    _set_verdict(marked, "acct-t", Verdict.THROTTLE)
+    prompts = [f"explain step {i}" for i in range(6)]
+    for acct in ("acct-a", "acct-w", "acct-t"):
+        for p in prompts:
+            _chat(marked, acct, p)
+    changed: dict[str, int] = {}
+    strengths: dict[str, set[float]] = {}
+    for r in marked.records():
+        wm = r["meta"]["watermark"]
+        changed[r["account_id"]] = changed.get(r["account_id"], 0) + wm["n_changed"]
+        strengths.setdefault(r["account_id"], set()).add(wm["strength"])
+    assert strengths == {"acct-a": {1.0}, "acct-w": {1.5}, "acct-t": {2.0}}
+    assert changed["acct-a"] < changed["acct-w"] < changed["acct-t"], changed
+
+
+@pytest.mark.parametrize("prompt", ["tell me about colour", "write code for the centre"])
+def test_streamed_and_plain_chat_carry_the_same_text(
+    marked: Any, prose_for: Any, prompt: str
+) -> None:
+    plain = _chat(marked, "acct-a", prompt)
+    streamed = _chat_stream(marked, "acct-a", prompt)
+    assert streamed == plain != prose_for(prompt)
+    (rec,) = [r for r in marked.records() if r["request"].get("stream")]
+    assert rec["response"]["choices"][0]["message"]["content"] == streamed
+    assert rec["meta"]["watermark"]["n_changed"] > 0
+
+
+def test_code_blocks_and_json_mode_are_untouched(marked: Any, prose_for: Any) -> None:
+    text = _chat(marked, "acct-a", "please write code")
+    original = prose_for("please write code")
+    code = original[original.index("```") : original.rindex("```") + 3]
+    assert code in text and text != original
+    as_json = _chat(marked, "acct-a", "some json please", response_format={"type": "json_object"})
+    assert as_json == prose_for("some json please")
+    (rec,) = [r for r in marked.records() if "json" in str(r["request"])]
+    assert rec["meta"]["watermark"]["skipped"] == "JSON output requested"
+
+
+def test_completions_stream_and_plain_agree(marked: Any, prose_for: Any) -> None:
+    client = _oa(marked, "acct-b")
+    plain = client.completions.create(model="m", prompt="complete this please").choices[0].text
+    stream = client.completions.create(model="m", prompt="complete this please", stream=True)
+    streamed = "".join(c.choices[0].text for c in stream if c.choices)
+    assert streamed == plain != prose_for("complete this please")
+
+
+@pytest.mark.parametrize("kind", ["anthropic", "openai"])  # native, and translated to chat
+def test_anthropic_messages_stream_and_plain_agree(
+    prose_upstream: Any, gw_start: Any, wm_keyring: Path, prose_for: Any, kind: str
+) -> None:
+    gw = gw_start(
+        prose_upstream.url, upstream_kind=kind, watermark=True, watermark_keyring=wm_keyring
+    )
+    client = anthropic.Anthropic(base_url=gw.url, api_key=gw.keys["acct-a"], max_retries=0)
+    msgs = [{"role": "user", "content": "describe the neighbor"}]
+    plain = client.messages.create(model="m", max_tokens=500, messages=msgs)
+    plain_text = "".join(b.text for b in plain.content if b.type == "text")
+    with client.messages.stream(model="m", max_tokens=500, messages=msgs) as stream:
+        streamed = "".join(stream.text_stream)
+    assert streamed == plain_text != prose_for("describe the neighbor")
+    recs = gw.records()
+    assert len(recs) == 2
+    for r in recs:
+        assert r["response"]["content"][0]["text"] == plain_text
+    # the same account and text give the same mark whatever the dialect
+    oa = gw_start(prose_upstream.url, watermark=True, watermark_keyring=wm_keyring)
+    assert _chat(oa, "acct-a", "describe the neighbor") == plain_text
+
+
+def test_signature_covers_the_watermarked_body(
+    prose_upstream: Any, gw_start: Any, wm_keyring: Path, prose_for: Any, tmp_path: Path
+) -> None:
+    from distillguard.provenance import load_public_keys, verify_record
+    from distillguard.provenance.signing import verify_headers
+
+    gw = gw_start(
+        prose_upstream.url,
+        watermark=True,
+        watermark_keyring=wm_keyring,
+        signing=True,
+        signing_keyring=tmp_path / "sign.json",
+    )
+    body = {"model": "m", "messages": [{"role": "user", "content": "signed colour"}]}
+    status, headers, raw = _http(gw.url + "/v1/chat/completions", gw.keys["acct-a"], body)
+    assert status == 200
+    assert orjson.loads(raw)["choices"][0]["message"]["content"] != prose_for("signed colour")
+    keys = load_public_keys(tmp_path / "sign.json")
+    check = verify_headers(headers, keys, response_body=raw)
+    assert check.ok, check.problems
+    (rec,) = gw.records()
+    assert verify_record(rec, keys).ok
+
+
+def test_off_relays_the_upstream_body_byte_for_byte(prose_upstream: Any, gw_start: Any) -> None:
+    gw = gw_start(prose_upstream.url)
+    body = {"model": "m", "messages": [{"role": "user", "content": "plain colour"}]}
+    _, _, direct = _http(prose_upstream.url + "/v1/chat/completions", "x", body)
+    status, _, via = _http(gw.url + "/v1/chat/completions", gw.keys["acct-a"], body)
+    assert status == 200 and via == direct
+    assert gw.app.gateway.marker is None
+    assert "watermark" not in gw.records()[0].get("meta", {})
+
+
+def test_keyring_is_created_private_and_config_is_checked(tmp_path: Path) -> None:
+    cfg = tmp_path / "gateway.toml"
+    cfg.write_text('[watermark]\nenabled = true\nkeyring = "keys/wm.json"\n')
+    settings = load_settings(cfg)
+    assert settings.watermark and settings.watermark_keyring == tmp_path / "keys" / "wm.json"
+    from distillguard.gateway.marking import load_marker
+
+    marker = load_marker(settings.watermark_keyring)
+    mode = stat.S_IMODE(settings.watermark_keyring.stat().st_mode)
+    assert mode == 0o600 and marker.keyring.active
+    again = load_marker(settings.watermark_keyring)  # loaded, not replaced
+    assert again.apply("the color", "x").text == marker.apply("the color", "x").text
+    bad = tmp_path / "bad.toml"
+    for text, fragment in [
+        ("[watermark]\nenabled = 1\n", "watermark"),
+        ("[watermark]\nkeyring = 5\n", "watermark.keyring"),
+        ("[watermark]\nstrength = 2\n", "watermark.strength"),
+    ]:
+        bad.write_text(text)
+        with pytest.raises(ConfigError, match=fragment):
+            load_settings(bad)
+    (tmp_path / "broken.json").write_text("not json")
+    with pytest.raises(ConfigError, match=r"watermark\.keyring"):
+        load_marker(tmp_path / "broken.json")
