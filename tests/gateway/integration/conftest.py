@@ -303,7 +303,11 @@ class _Thread:
             asyncio.set_event_loop(self.loop)
             try:
                 self.loop.run_until_complete(main())
-            finally:
+            finally:  # end handlers still running (a stalled "fault-timeout" answer)
+                pending = asyncio.all_tasks(self.loop)
+                for task in pending:
+                    task.cancel()
+                self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
                 self.loop.close()
 
         self.thread = threading.Thread(target=run, daemon=True)
