@@ -3,6 +3,10 @@
 One table serves both sides: :mod:`~distillguard.forensics.intel` exports indicators from
 it and :mod:`~distillguard.forensics.match` finds the same attributes in a store, so an
 indicator a DistillGuard operator exports is always one another operator can match.
+
+The SQL is generated so that filters apply before the expensive join: a store of 16M
+exchanges is scanned, never joined whole with ``enrichment`` (template and system-prompt
+keys are filtered in ``enrichment`` first, then joined to the few exchanges that hold them).
 """
 
 from __future__ import annotations
@@ -16,54 +20,81 @@ __all__ = ["ATTRS", "Attr", "by_object_path"]
 class Attr:
     """A shareable attribute.
 
-    ``kind``: our name (also the HMAC namespace); ``sources``: SQL selecting
-    ``(account_id, value, ts)`` rows from the store; ``sco`` / ``prop``: the STIX object
-    path (``ipv4-addr:value`` for IPs, a custom ``x-distillguard-*`` object otherwise);
-    ``private``: hashed before sharing; ``always_hashed``: never shared raw (our own
-    template / system-prompt hashes); ``enriched``: needs the ``enrichment`` table.
+    ``kind``: our name (also the HMAC namespace); ``table`` / ``columns``: where its
+    values live (``exchanges``, ``accounts`` or ``enrichment``, one or more columns);
+    ``sco`` / ``prop``: the STIX object path (``ipv4-addr:value`` for IPs, a custom
+    ``x-distillguard-*`` object otherwise); ``private``: hashed before sharing unless the
+    operator asks for raw values; ``always_hashed``: never shared raw (our own template /
+    system-prompt hashes); ``numeric``: BIGINT keys (shared as 16 hex digits).
     """
 
     kind: str
     label: str
-    sources: tuple[str, ...]
+    table: str
+    columns: tuple[str, ...]
     sco: str
     prop: str
     private: bool
     always_hashed: bool = False
-    enriched: bool = False
-    numeric: bool = False
+
+    @property
+    def enriched(self) -> bool:
+        return self.table == "enrichment"
+
+    @property
+    def numeric(self) -> bool:
+        return self.table == "enrichment"
 
     def path(self, hashed: bool) -> str:
         return f"{self.sco}:{self.prop}_hmac" if hashed else f"{self.sco}:{self.prop}"
 
+    def _present(self, col: str) -> str:
+        return f"{col} <> 0" if self.numeric else f"{col} IS NOT NULL AND {col} <> ''"
+
+    def rows_sql(self, *, values_from: str | None = None, accounts_from: str | None = None) -> str:
+        """SQL of ``(account_id, value, ts)`` rows, optionally only for the values in table
+        ``values_from`` (column ``value``) or the accounts in ``accounts_from``
+        (column ``account_id``)."""
+        parts = []
+        for col in self.columns:
+            cond = self._present(col)
+            if values_from:
+                cond += f" AND {col} IN (SELECT value FROM {values_from})"
+            if self.table == "enrichment":
+                acc = (
+                    f" WHERE x.account_id IN (SELECT account_id FROM {accounts_from})"
+                    if accounts_from
+                    else ""
+                )
+                parts.append(
+                    f"SELECT x.account_id, e.value, x.ts FROM (SELECT id, {col} AS value "
+                    f"FROM enrichment WHERE {cond}) e JOIN exchanges x ON x.id = e.id{acc}"
+                )
+                continue
+            if accounts_from:
+                cond += f" AND account_id IN (SELECT account_id FROM {accounts_from})"
+            ts = "ts" if self.table == "exchanges" else "created_at"
+            parts.append(
+                f"SELECT account_id, {col} AS value, {ts} AS ts FROM {self.table} WHERE {cond}"
+            )
+        return " UNION ALL ".join(f"({p})" for p in parts)
+
+    def distinct_sql(self) -> str:
+        """SQL of the distinct values in the store (one column ``value``)."""
+        return " UNION ".join(
+            f"(SELECT DISTINCT {c} AS value FROM {self.table} WHERE {self._present(c)})"
+            for c in self.columns
+        )
+
 
 ATTRS: tuple[Attr, ...] = (
-    Attr(
-        "ip",
-        "egress IP",
-        ("SELECT account_id, ip AS value, ts FROM exchanges WHERE ip IS NOT NULL AND ip <> ''",),
-        "ipv4-addr",
-        "value",
-        private=False,
-    ),
-    Attr(
-        "signup_ip",
-        "sign-up IP",
-        (
-            "SELECT account_id, signup_ip AS value, created_at AS ts FROM accounts "
-            "WHERE signup_ip IS NOT NULL AND signup_ip <> ''",
-        ),
-        "ipv4-addr",
-        "value",
-        private=False,
-    ),
+    Attr("ip", "egress IP", "exchanges", ("ip",), "ipv4-addr", "value", private=False),
+    Attr("signup_ip", "sign-up IP", "accounts", ("signup_ip",), "ipv4-addr", "value", False),
     Attr(
         "client_fingerprint",
         "client fingerprint",
-        (
-            "SELECT account_id, client_fingerprint AS value, ts FROM exchanges "
-            "WHERE client_fingerprint IS NOT NULL AND client_fingerprint <> ''",
-        ),
+        "exchanges",
+        ("client_fingerprint",),
         "x-distillguard-client",
         "fingerprint",
         private=True,
@@ -71,10 +102,8 @@ ATTRS: tuple[Attr, ...] = (
     Attr(
         "payment_fingerprint",
         "payment fingerprint",
-        (
-            "SELECT account_id, payment_fingerprint AS value, created_at AS ts FROM accounts "
-            "WHERE payment_fingerprint IS NOT NULL AND payment_fingerprint <> ''",
-        ),
+        "accounts",
+        ("payment_fingerprint",),
         "x-distillguard-account",
         "payment_fingerprint",
         private=True,
@@ -82,32 +111,22 @@ ATTRS: tuple[Attr, ...] = (
     Attr(
         "template",
         "prompt template signature",
-        (
-            "SELECT x.account_id, e.prefix_key AS value, x.ts FROM exchanges x "
-            "JOIN enrichment e ON e.id = x.id WHERE e.prefix_key <> 0",
-            "SELECT x.account_id, e.suffix_key AS value, x.ts FROM exchanges x "
-            "JOIN enrichment e ON e.id = x.id WHERE e.suffix_key <> 0",
-        ),
+        "enrichment",
+        ("prefix_key", "suffix_key"),
         "x-distillguard-prompt",
         "template",
         private=True,
         always_hashed=True,
-        enriched=True,
-        numeric=True,
     ),
     Attr(
         "system_prompt",
         "system-prompt hash",
-        (
-            "SELECT x.account_id, e.sys_key AS value, x.ts FROM exchanges x "
-            "JOIN enrichment e ON e.id = x.id WHERE e.sys_key <> 0",
-        ),
+        "enrichment",
+        ("sys_key",),
         "x-distillguard-prompt",
         "system_prompt",
         private=True,
         always_hashed=True,
-        enriched=True,
-        numeric=True,
     ),
 )
 

@@ -136,18 +136,18 @@ def _stats(
     con: duckdb.DuckDBPyConnection, attr: Attr
 ) -> list[tuple[str, Any, int, int, int, Any, Any]]:
     """(group, value, group accounts, other accounts, group exchanges, first, last)."""
-    src = " UNION ALL ".join(f"({s})" for s in attr.sources)
+    # the group accounts' rows first (small), then per value the number of distinct
+    # accounts in the whole store: one aggregate per value, never a row per (account, value)
     sql = f"""
-WITH s AS ({src}),
-v AS (SELECT DISTINCT g.group_id, s.value FROM s JOIN g ON g.account_id = s.account_id)
-SELECT v.group_id, v.value,
-       count(DISTINCT s.account_id) FILTER (WHERE g.group_id = v.group_id),
-       count(DISTINCT s.account_id) FILTER (WHERE g.group_id IS DISTINCT FROM v.group_id),
-       count(*) FILTER (WHERE g.group_id = v.group_id),
-       min(s.ts) FILTER (WHERE g.group_id = v.group_id),
-       max(s.ts) FILTER (WHERE g.group_id = v.group_id)
-FROM v JOIN s ON s.value = v.value LEFT JOIN g ON g.account_id = s.account_id
-GROUP BY 1, 2"""
+WITH gs AS (SELECT g.group_id, s.value, count(DISTINCT s.account_id) AS members,
+                   count(*) AS n, min(s.ts) AS first, max(s.ts) AS last
+            FROM ({attr.rows_sql(accounts_from="g")}) s JOIN g ON g.account_id = s.account_id
+            GROUP BY 1, 2),
+vals AS (SELECT DISTINCT value FROM gs),
+tot AS (SELECT value, count(DISTINCT account_id) AS accounts
+        FROM ({attr.rows_sql(values_from="vals")}) GROUP BY 1)
+SELECT gs.group_id, gs.value, gs.members, tot.accounts - gs.members, gs.n, gs.first, gs.last
+FROM gs JOIN tot ON tot.value = gs.value ORDER BY 1, 2"""
     try:
         return con.execute(sql).fetchall()
     except duckdb.Error as exc:

@@ -235,29 +235,30 @@ _Hit = tuple[_Wanted, str, str, int, Any, Any]  # indicator, account, field, cou
 
 
 def _rows_for(
-    con: duckdb.DuckDBPyConnection, src: str, values: list[Any], label: str
+    con: duckdb.DuckDBPyConnection, attr: Attr, values: list[Any]
 ) -> list[tuple[Any, ...]]:
-    """``(account_id, value, count, first, last)`` of the source rows holding ``values``."""
+    """``(account_id, value, count, first, last)`` of the store rows holding ``values``."""
     if not values:
         return []
     try:
-        con.register("dg_wanted_values", pa.table({"v": values}))
+        con.register("dg_wanted_values", pa.table({"value": values}))
         try:
+            src = attr.rows_sql(values_from="dg_wanted_values")
             return con.execute(
                 f"SELECT account_id, value, count(*), min(ts), max(ts) FROM ({src}) "
-                "WHERE value IN (SELECT v FROM dg_wanted_values) GROUP BY 1, 2 ORDER BY 1, 2"
+                "GROUP BY 1, 2 ORDER BY 1, 2"
             ).fetchall()
         finally:
             con.unregister("dg_wanted_values")
     except duckdb.Error as exc:
-        raise StoreError(f"cannot read {label}s: {str(exc).splitlines()[0]}") from None
+        raise StoreError(f"cannot read {attr.label}s: {str(exc).splitlines()[0]}") from None
 
 
-def _distinct(con: duckdb.DuckDBPyConnection, src: str, label: str) -> list[Any]:
+def _distinct(con: duckdb.DuckDBPyConnection, attr: Attr) -> list[Any]:
     try:
-        return [r[0] for r in con.execute(f"SELECT DISTINCT value FROM ({src})").fetchall()]
+        return [r[0] for r in con.execute(attr.distinct_sql()).fetchall()]
     except duckdb.Error as exc:
-        raise StoreError(f"cannot read {label}s: {str(exc).splitlines()[0]}") from None
+        raise StoreError(f"cannot read {attr.label}s: {str(exc).splitlines()[0]}") from None
 
 
 def _match_ips(con: duckdb.DuckDBPyConnection, wanted: list[_Wanted], hits_out: list[_Hit]) -> None:
@@ -274,9 +275,8 @@ def _match_ips(con: duckdb.DuckDBPyConnection, wanted: list[_Wanted], hits_out: 
         else:
             nets.append((net, w))
     for attr in (_ATTR_BY_KIND["ip"], _ATTR_BY_KIND["signup_ip"]):
-        src = " UNION ALL ".join(f"({s})" for s in attr.sources)
         found: dict[str, list[_Wanted]] = {}
-        for text in _distinct(con, src, attr.label):
+        for text in _distinct(con, attr):
             try:
                 ip = ipaddress.ip_address(str(text).strip())
             except ValueError:
@@ -285,7 +285,7 @@ def _match_ips(con: duckdb.DuckDBPyConnection, wanted: list[_Wanted], hits_out: 
             hits += [w for net, w in nets if ip.version == net.version and ip in net]
             if hits:
                 found[text] = hits
-        for account, value, n, first, last in _rows_for(con, src, sorted(found), attr.label):
+        for account, value, n, first, last in _rows_for(con, attr, sorted(found)):
             hits_out += [(w, account, attr.kind, n, first, last) for w in found[value]]
 
 
@@ -299,20 +299,19 @@ def _match_attr(
     """Raw or keyed-hash values: each distinct stored value is hashed once."""
     if not wanted:
         return
-    src = " UNION ALL ".join(f"({s})" for s in attr.sources)
     by_raw: dict[str, list[_Wanted]] = {}
     by_hash: dict[str, list[_Wanted]] = {}
     for w in wanted:
         (by_hash if w.hashed else by_raw).setdefault(w.value, []).append(w)
     found: dict[Any, list[_Wanted]] = {}
-    for value in _distinct(con, src, attr.label):
+    for value in _distinct(con, attr):
         text = template_value(value) if attr.numeric else str(value)
         hits = list(by_raw.get(text, ()))
         if by_hash:
             hits += by_hash.get(hasher(attr.kind, text), ())
         if hits:
             found[value] = hits
-    for account, value, n, first, last in _rows_for(con, src, sorted(found), attr.label):
+    for account, value, n, first, last in _rows_for(con, attr, sorted(found)):
         hits_out += [(w, account, attr.kind, n, first, last) for w in found[value]]
 
 
