@@ -429,6 +429,13 @@ def _validate(s: GatewaySettings) -> GatewaySettings:
     for key in ("strict_logging", "signing", "watermark"):
         _bool(getattr(s, key), key)
     s = replace(s, trusted_proxies=_networks(s.trusted_proxies))
+    if s.watermark:
+        for verdict, vp in s.verdicts.items():
+            if not 0 < vp.watermark_strength <= 2:
+                raise ConfigError(
+                    f"verdicts.{verdict.value}.watermark_strength must be in (0, 2] for the "
+                    f"text watermark, got {vp.watermark_strength:g}"
+                )
     if s.watermark_keyring is not None and Path(s.watermark_keyring).is_dir():
         raise ConfigError(f"watermark.keyring {s.watermark_keyring} is a directory, not a file")
     return s

@@ -773,10 +773,7 @@ class Gateway:
                         out += self._events(batch, strip, native_thinking, translator)
                     await resp.write(out)
                 if smark is not None:
-                    batch = smark.finish()
-                    for _, obj in batch:
-                        asm.add(obj)
-                    tail = self._events(batch, strip, native_thinking, translator)
+                    tail = self._flush_marks(smark, asm, strip, native_thinking, translator)
                     if tail:
                         await resp.write(tail)
                 if translator is not None:
@@ -793,6 +790,8 @@ class Gateway:
                     if anthropic
                     else (b"data: " + err + b"\n\n")
                 )
+                if smark is not None:  # what the watermark held back still reaches the client
+                    held = self._flush_marks(smark, asm, strip, native_thinking, translator) + held
         except ClientGone:
             up.close()
             status = 499
@@ -822,6 +821,20 @@ class Gateway:
         usage = getattr(asm, "usage", None) or {}
         used = _tokens(usage) or (len(req.body) + asm.text_length()) // 4
         await self.policy.settle(principal, used_tokens=used)
+
+    def _flush_marks(
+        self,
+        smark: Any,
+        asm: Any,
+        strip: bool,
+        native_thinking: _ThinkingFilter | None,
+        translator: ChatToMessagesStream | None,
+    ) -> bytes:
+        """Events carrying the text the stream watermark still holds (logged as relayed)."""
+        batch = smark.finish()
+        for _, obj in batch:
+            asm.add(obj)
+        return self._events(batch, strip, native_thinking, translator)
 
     def _events(
         self,

@@ -4,7 +4,8 @@ The mock model answers every prompt with deterministic English prose (a function
 prompt only, byte for byte: fixed ids and timestamps) that is rich in the words the text
 watermark can vary, with a fenced code block when the prompt asks for code. It speaks the
 OpenAI chat and completions APIs and the Anthropic Messages API, streamed or not, and fails
-on demand when the model is ``fault-500``, ``fault-drop`` or ``fault-timeout``.
+on demand when the model is ``fault-500``, ``fault-drop`` or ``fault-timeout`` (or, for
+a streamed chat answer, ``fault-drop-mid``: the connection drops half-way through).
 
 The gateway runs in-process on its own uvloop in a background thread (real HTTP, policy,
 SQLite control plane and log sink), like ``tests/gateway/server``.
@@ -236,7 +237,11 @@ class ProseUpstream:
         if chat:
             first = {"index": 0, "delta": {"role": "assistant", "content": ""}}
             await resp.write(ev({**first, "finish_reason": None}))
-        for piece in _pieces(text):
+        pieces = _pieces(text)
+        for i, piece in enumerate(pieces):
+            if body["model"] == "fault-drop-mid" and i == len(pieces) // 2:
+                resp.abort()
+                return
             if chat:
                 c: dict = {"index": 0, "delta": {"content": piece}, "finish_reason": None}
             else:
@@ -360,6 +365,12 @@ class Gw:
         done.wait(10)
         return box[0]
 
+    def stop(self) -> None:
+        """Stop serving; closing rotates every log segment to ``.jsonl``."""
+        if self.thread.is_alive():
+            self.loop.call_soon_threadsafe(self.stop_event.set)  # type: ignore[union-attr]
+            self.thread.join(20)
+
     def records(self) -> list[dict]:
         """Every exchange record submitted so far, once written."""
         sink = self.app.sink
@@ -446,8 +457,7 @@ def gw_start(tmp_path: Path) -> Iterator[Callable[..., Gw]]:
 
     yield start
     for gw in started:
-        gw.loop.call_soon_threadsafe(gw.stop_event.set)  # type: ignore[union-attr]
-        gw.thread.join(20)
+        gw.stop()
 
 
 @pytest.fixture

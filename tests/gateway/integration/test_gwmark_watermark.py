@@ -89,20 +89,13 @@ def test_account_a_is_attributed_from_the_gateway_log_and_b_is_not(
     assert meta["n_changed"] >= 1 and meta["n_words"] > 0
     # the logged response is what the client received
     assert [r["response"]["choices"][0]["message"]["content"] for r in records] == texts
-    log = tmp_path / "acct-a.jsonl"
-    log.write_bytes(b"\n".join(orjson.dumps(r) for r in records) + b"\n")
+    # trace the gateway's own log folder, as an operator would once segments are rotated
+    marked.stop()
+    keyring = str(marked.app.settings.watermark_keyring)
     out = io.StringIO()
     with redirect_stdout(out):
         rc = main(
-            [
-                "trace",
-                str(log),
-                "--keys",
-                str(marked.app.settings.watermark_keyring),
-                "--account",
-                "acct-b",
-                "--json",
-            ]
+            ["trace", str(marked.app.log_dir), "--keys", keyring, "--account", "acct-b", "--json"]
         )
     assert rc == 0
     doc = json.loads(out.getvalue())
@@ -233,6 +226,10 @@ def test_keyring_is_created_private_and_config_is_checked(tmp_path: Path) -> Non
         ("[watermark]\nenabled = 1\n", "watermark"),
         ("[watermark]\nkeyring = 5\n", "watermark.keyring"),
         ("[watermark]\nstrength = 2\n", "watermark.strength"),
+        (
+            "[watermark]\nenabled = true\n[verdicts.watch]\nwatermark_strength = 3.0\n",
+            "verdicts.watch.watermark_strength",
+        ),
     ]:
         bad.write_text(text)
         with pytest.raises(ConfigError, match=fragment):
@@ -240,3 +237,31 @@ def test_keyring_is_created_private_and_config_is_checked(tmp_path: Path) -> Non
     (tmp_path / "broken.json").write_text("not json")
     with pytest.raises(ConfigError, match=r"watermark\.keyring"):
         load_marker(tmp_path / "broken.json")
+
+
+def test_text_held_back_when_the_upstream_drops_is_still_relayed_and_logged(
+    prose_upstream: Any, gw_start: Any, wm_keyring: Path
+) -> None:
+    from distillguard.watermark import Keyring, TextWatermarker
+
+    def partial(gw: Any) -> str:
+        stream = _oa(gw, "acct-a").chat.completions.create(
+            model="fault-drop-mid",
+            messages=[{"role": "user", "content": "dropped colour"}],
+            stream=True,
+        )
+        got = []
+        with pytest.raises(openai.APIError):
+            for chunk in stream:
+                got.append(chunk.choices[0].delta.content or "" if chunk.choices else "")
+        return "".join(got)
+
+    plain_gw = gw_start(prose_upstream.url)
+    marked_gw = gw_start(prose_upstream.url, watermark=True, watermark_keyring=wm_keyring)
+    upstream_half = partial(plain_gw)
+    received = partial(marked_gw)
+    marker = TextWatermarker(Keyring.load(wm_keyring))
+    assert received == marker.apply(upstream_half, "acct-a").text != upstream_half
+    (rec,) = marked_gw.records()
+    assert rec["status"] == 502
+    assert rec["response"]["choices"][0]["message"]["content"] == received
