@@ -18,6 +18,10 @@ when watermarking is on, so a gateway without it never loads NumPy for this.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +37,43 @@ _JSON_FORMATS = frozenset({"json_object", "json_schema"})
 
 
 def load_marker(path: Path) -> TextWatermarker:
-    """The text watermarker for the keyring at ``path``; a fresh keyring is created if missing."""
+    """The text watermarker for the keyring at ``path``; a fresh keyring is created if missing.
+
+    Like the signing keyring, a file that group or others may read is refused: whoever
+    holds the master secret can erase or forge any account's mark.
+    """
     path = Path(path)
     try:
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            Keyring.generate().save(path)
+            _create(path)
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise ConfigError(
+                f"watermark keyring {path} is accessible by group or others "
+                f"(mode {mode:o}); run: chmod 600 {path}"
+            )
         return TextWatermarker(Keyring.load(path))
     except WatermarkError as exc:
         raise ConfigError(f"watermark.keyring: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"watermark.keyring {path}: {exc.strerror or exc}") from None
+
+
+def _create(path: Path) -> None:
+    """Write a fresh keyring to ``path`` unless another process got there first.
+
+    Gateway workers start at once: each writes its own candidate to a private temporary
+    file and hard-links it into place, which fails when the file exists, so every worker
+    then loads the same, complete keyring (never one half written, never two secrets).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        Keyring.generate().save(tmp)
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def wants_json(request: JSONObject | None) -> bool:

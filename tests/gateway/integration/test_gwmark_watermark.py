@@ -234,7 +234,11 @@ def test_keyring_is_created_private_and_config_is_checked(tmp_path: Path) -> Non
         bad.write_text(text)
         with pytest.raises(ConfigError, match=fragment):
             load_settings(bad)
+    settings.watermark_keyring.chmod(0o640)
+    with pytest.raises(ConfigError, match="chmod 600"):
+        load_marker(settings.watermark_keyring)
     (tmp_path / "broken.json").write_text("not json")
+    (tmp_path / "broken.json").chmod(0o600)
     with pytest.raises(ConfigError, match=r"watermark\.keyring"):
         load_marker(tmp_path / "broken.json")
 
