@@ -2,9 +2,10 @@
 
 Generates (or reuses) simulator scenarios at the given scales, runs
 ``distillguard detect --exchanges ... --accounts ... --out ...`` in a child process for
-each, and prints exchanges/s, wall time and peak RSS (the largest process of the run,
-workers included), plus the time-growth exponent between the two largest logs
-(``log(t2/t1) / log(n2/n1)``; 1.0 = linear). Speed figures are ratios within one run.
+each, and prints exchanges/s (wall, and per CPU-second: on a shared machine CPU time is
+the honest figure), peak RSS (the largest process of the run, workers included), and the
+CPU-time growth exponent between the two largest logs (``log(t2/t1) / log(n2/n1)``;
+1.0 = linear).
 
     .venv/bin/python bench/bench_detect.py --scales 1 3.4 --cache /tmp/dg-bench
 """
@@ -31,8 +32,9 @@ def _scenario(cache: Path, scale: float, seed: int) -> tuple[Path, int]:
     return out, json.loads((out / "scenario.json").read_text())["n_exchanges"]
 
 
-def _run(sim: Path, out: Path) -> tuple[float, float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def _run(sim: Path, out: Path) -> tuple[float, float, float]:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu0 = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
     subprocess.run(
         [
@@ -52,8 +54,9 @@ def _run(sim: Path, out: Path) -> tuple[float, float]:
         stdout=subprocess.DEVNULL,
     )
     seconds = time.perf_counter() - started
-    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    return seconds, peak / 1024  # MiB (ru_maxrss is KiB on Linux)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime - cpu0
+    return seconds, cpu, max(before, usage.ru_maxrss) / 1024  # MiB (ru_maxrss is KiB)
 
 
 def main() -> int:
@@ -65,17 +68,17 @@ def main() -> int:
     rows = []
     for scale in args.scales:
         sim, n = _scenario(args.cache, scale, args.seed)
-        seconds, peak = _run(sim, args.cache / f"out-{scale:g}")
-        rows.append((scale, n, seconds, peak))
+        seconds, cpu, peak = _run(sim, args.cache / f"out-{scale:g}")
+        rows.append((n, cpu))
         print(
-            f"scale {scale:g}: {n:,} exchanges in {seconds:.1f} s = {n / seconds:,.0f} ex/s, "
-            f"peak RSS {peak:,.0f} MiB",
+            f"scale {scale:g}: {n:,} exchanges in {seconds:.1f} s wall = {n / seconds:,.0f} ex/s; "
+            f"{cpu:.1f} CPU-s = {n / cpu:,.0f} ex/CPU-s; peak RSS {peak:,.0f} MiB",
             flush=True,
         )
     if len(rows) >= 2:
-        (_, n1, t1, _), (_, n2, t2, _) = rows[-2], rows[-1]
+        (n1, t1), (n2, t2) = rows[-2], rows[-1]
         print(
-            f"time-growth exponent {math.log(t2 / t1) / math.log(n2 / n1):.2f} "
+            f"CPU-time growth exponent {math.log(t2 / t1) / math.log(n2 / n1):.2f} "
             f"({n1:,} -> {n2:,} exchanges)"
         )
     return 0

@@ -144,7 +144,7 @@ class Engine:
             relative={
                 "cfs": link["relative_share"],
                 "sys": link["relative_share"],
-                "tpl": link["relative_share"],
+                "tpl": link["template_share"],
                 "cfp": link["client_fingerprint_share"],
             },
             floor=link["relative_floor"],
@@ -388,7 +388,7 @@ class Engine:
             ("rewrite_probe", s.n_rewrite),
             ("sys_extract", s.n_sysx),
         ):
-            if core[key] >= 0.3 and value < 0.4 * core[key] * s.n:
+            if core[key] >= 0.3 and value < self._cl["member_payload"] * core[key] * s.n:
                 return False
         for i, share in enumerate(core.get("tags", ())):
             # the same capabilities, too: a chat user who asks for steps is not an agent loop
