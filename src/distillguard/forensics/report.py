@@ -58,8 +58,7 @@ _ACCOUNT_ATTRS = (
 _EXCHANGE_ATTRS = (
     ("ip", "egress IP"),
     ("client_fingerprint", "client fingerprint"),
-    ("user_agent", "user agent"),
-)
+)  # user agents: too common to count per value at scale, and weaker than fingerprints
 _ENRICH_ATTRS = (
     ("prefix_key", "prompt template (first sentence)"),
     ("suffix_key", "prompt template (last sentence)"),
