@@ -453,6 +453,7 @@ class GatewayApp:
             strict=settings.strict_logging,
             signer=self._signer(settings),
             marker=self._marker(settings, self.state_path),
+            stream_max_hold=settings.watermark_max_hold,
             trusted_proxies=settings.trusted_proxies,
             worker=worker,
             admin=self._admin_handler(),

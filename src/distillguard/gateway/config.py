@@ -63,6 +63,7 @@ Example ``gateway.toml``::
     [watermark]         # text-level watermark on every response, stronger per verdict
     enabled = false
     keyring = "watermark-keys.json"   # created (mode 0600) with a fresh secret if missing
+    stream_max_hold = 4000            # streams: longest line held back to be marked
 
 Bad values raise :class:`~distillguard.errors.ConfigError` naming the key at fault.
 """
@@ -181,6 +182,7 @@ class GatewaySettings:
     signing_keyring: Path | None = None
     watermark: bool = False
     watermark_keyring: Path | None = None
+    watermark_max_hold: int = 4000
 
     def verdict_policy(self, verdict: Verdict) -> VerdictPolicy:
         """The configured degradation for ``verdict`` (defaults when not configured)."""
@@ -390,11 +392,13 @@ def _from_toml(data: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
         out["signing_keyring"] = path(signing["keyring"], "signing.keyring")
 
     wm = _table(data.get("watermark", {}), "watermark")
-    _check_keys(wm, {"enabled", "keyring"}, "watermark")
+    _check_keys(wm, {"enabled", "keyring", "stream_max_hold"}, "watermark")
     if "enabled" in wm:
         out["watermark"] = wm["enabled"]
     if "keyring" in wm:
         out["watermark_keyring"] = path(wm["keyring"], "watermark.keyring")
+    if "stream_max_hold" in wm:
+        out["watermark_max_hold"] = wm["stream_max_hold"]
     return out
 
 
@@ -429,6 +433,7 @@ def _validate(s: GatewaySettings) -> GatewaySettings:
     for key in ("strict_logging", "signing", "watermark"):
         _bool(getattr(s, key), key)
     s = replace(s, trusted_proxies=_networks(s.trusted_proxies))
+    _int(s.watermark_max_hold, "watermark.stream_max_hold", minimum=0)
     if s.watermark:
         for verdict, vp in s.verdicts.items():
             if not 0 < vp.watermark_strength <= 2:

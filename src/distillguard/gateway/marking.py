@@ -123,6 +123,8 @@ class StreamMarker:
     ``messages``. :meth:`feed` takes one SSE event's ``(name, data)`` and returns the
     decoded events to relay, in order (the input event mutated in place, possibly preceded
     by an inserted one); :meth:`finish` returns closing events for text still held back.
+    A line longer than ``max_hold`` characters is relayed unmarked rather than held longer
+    (``[watermark] stream_max_hold``: the bound on how long the first text can wait).
     """
 
     def __init__(
@@ -132,8 +134,10 @@ class StreamMarker:
         account_id: str,
         strength: float,
         request: JSONObject | None,
+        max_hold: int = 4000,
     ) -> None:
         self.marker = marker
+        self.max_hold = max_hold
         self.dialect = dialect
         self.account_id = account_id
         self.strength = strength
@@ -149,7 +153,8 @@ class StreamMarker:
     def _stream(self, idx: int, field: str) -> TextStream:
         s = self._streams.get((idx, field))
         if s is None:
-            s = self._streams[(idx, field)] = self.marker.stream(self.account_id, self.strength)
+            s = self.marker.stream(self.account_id, self.strength, self.max_hold)
+            self._streams[(idx, field)] = s
         return s
 
     def _close(self, idx: int, field: str) -> str:

@@ -178,6 +178,7 @@ class Gateway:
         strict: bool = False,
         signer: Any = None,
         marker: Any = None,
+        stream_max_hold: int = 4000,
         trusted_proxies: tuple[str, ...] = (),
         worker: int = 0,
         admin: Callable[..., Awaitable[tuple[int, dict[str, str], bytes]]] | None = None,
@@ -193,6 +194,7 @@ class Gateway:
         self.strict = strict
         self.signer = signer
         self.marker = marker  # TextWatermarker when [watermark] is on, else None
+        self._max_hold = stream_max_hold
         if marker is not None:  # imported only when on: NumPy and the lexicon load lazily
             from distillguard.gateway.marking import StreamMarker, mark_body, wants_json
 
@@ -727,6 +729,7 @@ class Gateway:
                 principal.account_id,
                 decision.watermark_strength,
                 request,
+                self._max_hold,
             )
         rewrite = translator is not None or strip or smark is not None
         native_thinking = (

@@ -269,3 +269,30 @@ def test_text_held_back_when_the_upstream_drops_is_still_relayed_and_logged(
     (rec,) = marked_gw.records()
     assert rec["status"] == 502
     assert rec["response"]["choices"][0]["message"]["content"] == received
+
+
+def test_stream_hold_back_is_one_line_and_bounded_by_stream_max_hold(
+    prose_upstream: Any, gw_start: Any, wm_keyring: Path, prose_for: Any
+) -> None:
+    prompt = "a long answer about colour"
+    original = prose_for(prompt)
+    first_line = original[: original.index("\n") + 1]
+
+    def first_text(gw: Any) -> str:
+        stream = _oa(gw, "acct-a").chat.completions.create(
+            model="m", messages=[{"role": "user", "content": prompt}], stream=True
+        )
+        for chunk in stream:
+            if chunk.choices and chunk.choices[0].delta.content:
+                return chunk.choices[0].delta.content
+        return ""
+
+    held = gw_start(prose_upstream.url, watermark=True, watermark_keyring=wm_keyring)
+    first = first_text(held)  # the first text waits for the end of the first line
+    assert first.endswith("\n") and "\n" not in first[:-1]
+    assert first == held.app.gateway.marker.apply(first_line, "acct-a").text
+    eager = gw_start(
+        prose_upstream.url, watermark=True, watermark_keyring=wm_keyring, watermark_max_hold=0
+    )
+    first = first_text(eager)  # nothing held: the upstream's first piece, unmarked
+    assert first and original.startswith(first) and len(first) < len(first_line)
