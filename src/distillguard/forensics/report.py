@@ -240,7 +240,7 @@ def _summary(
             ["strongest account verdict", _strongest(res, members)],
             ["accounts with exchanges in the store", n_acc],
             ["exchanges in the store", n],
-            ["exchanges per detect (clusters.csv)", row.get("n_exchanges", "")],
+            ["exchanges counted by detect", row.get("n_exchanges") or ev.get("n_exchanges", "")],
             ["first exchange", _fmt_ts(first_ts)],
             ["last exchange", _fmt_ts(last_ts)],
             ["first flagged", flagged[0][0] if flagged else "never"],
