@@ -454,6 +454,11 @@ class GatewayApp:
             signer=self._signer(settings),
             marker=self._marker(settings, self.state_path),
             stream_max_hold=settings.watermark_max_hold,
+            generation_field=(
+                settings.watermark_generation_field
+                if settings.watermark and settings.watermark_mode == "generation"
+                else None
+            ),
             trusted_proxies=settings.trusted_proxies,
             worker=worker,
             admin=self._admin_handler(),
@@ -468,7 +473,7 @@ class GatewayApp:
     def _marker(settings: GatewaySettings, state_path: Path) -> Any:
         """The text watermarker when ``[watermark] enabled`` (keyring beside the state file
         unless configured); ``None`` otherwise, so the hot path pays one ``if``."""
-        if not settings.watermark:
+        if not settings.watermark or settings.watermark_mode != "text":
             return None
         from distillguard.gateway.marking import load_marker
 

@@ -64,6 +64,8 @@ Example ``gateway.toml``::
     enabled = false
     keyring = "watermark-keys.json"   # created (mode 0600) with a fresh secret if missing
     stream_max_hold = 4000            # streams: longest line held back to be marked
+    # mode = "generation"             # upstream is a model we run (vLLM): send it the
+    # generation_field = "vllm_xargs" # account and strength instead of marking the text
 
 Bad values raise :class:`~distillguard.errors.ConfigError` naming the key at fault.
 """
@@ -183,6 +185,8 @@ class GatewaySettings:
     watermark: bool = False
     watermark_keyring: Path | None = None
     watermark_max_hold: int = 4000
+    watermark_mode: str = "text"
+    watermark_generation_field: str = "vllm_xargs"
 
     def verdict_policy(self, verdict: Verdict) -> VerdictPolicy:
         """The configured degradation for ``verdict`` (defaults when not configured)."""
@@ -392,13 +396,21 @@ def _from_toml(data: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
         out["signing_keyring"] = path(signing["keyring"], "signing.keyring")
 
     wm = _table(data.get("watermark", {}), "watermark")
-    _check_keys(wm, {"enabled", "keyring", "stream_max_hold"}, "watermark")
+    _check_keys(
+        wm, {"enabled", "keyring", "stream_max_hold", "mode", "generation_field"}, "watermark"
+    )
     if "enabled" in wm:
         out["watermark"] = wm["enabled"]
     if "keyring" in wm:
         out["watermark_keyring"] = path(wm["keyring"], "watermark.keyring")
     if "stream_max_hold" in wm:
         out["watermark_max_hold"] = wm["stream_max_hold"]
+    if "mode" in wm:
+        out["watermark_mode"] = wm["mode"]
+    if "generation_field" in wm:
+        out["watermark_generation_field"] = _str(
+            wm["generation_field"], "watermark.generation_field"
+        )
     return out
 
 
@@ -434,6 +446,14 @@ def _validate(s: GatewaySettings) -> GatewaySettings:
         _bool(getattr(s, key), key)
     s = replace(s, trusted_proxies=_networks(s.trusted_proxies))
     _int(s.watermark_max_hold, "watermark.stream_max_hold", minimum=0)
+    if s.watermark_mode not in ("text", "generation"):
+        raise ConfigError(
+            f"watermark.mode must be 'text' or 'generation', got {s.watermark_mode!r}"
+        )
+    if s.watermark and s.watermark_mode == "generation" and s.upstream_kind != "openai":
+        raise ConfigError(
+            "watermark.mode = 'generation' needs an OpenAI-compatible upstream we run (vLLM)"
+        )
     if s.watermark:
         for verdict, vp in s.verdicts.items():
             if not 0 < vp.watermark_strength <= 2:

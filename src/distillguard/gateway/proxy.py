@@ -179,6 +179,7 @@ class Gateway:
         signer: Any = None,
         marker: Any = None,
         stream_max_hold: int = 4000,
+        generation_field: str | None = None,
         trusted_proxies: tuple[str, ...] = (),
         worker: int = 0,
         admin: Callable[..., Awaitable[tuple[int, dict[str, str], bytes]]] | None = None,
@@ -195,6 +196,9 @@ class Gateway:
         self.signer = signer
         self.marker = marker  # TextWatermarker when [watermark] is on, else None
         self._max_hold = stream_max_hold
+        # generation-level watermark: the upstream is a model we run and marks while it
+        # samples; the gateway only tells it whose key and how strong, in this body field
+        self._gen_field = generation_field
         if marker is not None:  # imported only when on: NumPy and the lexicon load lazily
             from distillguard.gateway.marking import StreamMarker, mark_body, wants_json
 
@@ -491,6 +495,8 @@ class Gateway:
             meta["translated"] = "messages->chat.completions"
         else:
             up_path = req.path
+        if self._gen_field is not None:
+            out_body = self._generation_mark(out_body or body, principal, decision, meta)
         payload = req.body if out_body is None else orjson.dumps(out_body)
         headers = self._up_headers
         if self.kind == "anthropic":
@@ -536,6 +542,22 @@ class Gateway:
             await self.policy.settle(principal, used_tokens=0)
         except DistillGuardError as exc:
             log.error("refunding a failed request's token estimate failed: %s", exc)
+
+    def _generation_mark(
+        self, body: JSONObject, principal: Principal, decision: Decision, meta: JSONObject
+    ) -> JSONObject:
+        """A copy of the upstream request that tells our model server whose key to sample
+        with (``account_id``) and how strongly; a client's own values are overwritten."""
+        field = self._gen_field or "vllm_xargs"
+        out = dict(body)
+        extra = out.get(field)
+        out[field] = {
+            **(extra if isinstance(extra, dict) else {}),
+            "account_id": principal.account_id,
+            "watermark_strength": decision.watermark_strength,
+        }
+        meta["watermark"] = {"scheme": "generation", "strength": decision.watermark_strength}
+        return out
 
     def _degrade(
         self, body: JSONObject, endpoint: str, decision: Decision, meta: JSONObject

@@ -180,6 +180,7 @@ class ProseUpstream:
 
     def __init__(self) -> None:
         self.requests = 0
+        self.bodies: list[dict] = []  # every JSON body received, in order
 
     async def handle(self, req: Request, resp: ResponseWriter) -> None:
         self.requests += 1
@@ -187,6 +188,7 @@ class ProseUpstream:
             resp.send(200, (), b'{"object":"list","data":[]}')
             return
         body = orjson.loads(req.body)
+        self.bodies.append(body)
         model = body.get("model", "")
         if model == "fault-500":
             resp.send(500, (), b'{"error":{"message":"boom","type":"server_error"}}')
@@ -332,7 +334,9 @@ class _Thread:
 @pytest.fixture(scope="module")
 def prose_upstream() -> Iterator[_Thread]:
     """The prose mock model on a free loopback port."""
-    t = _Thread(ProseUpstream().handle)
+    upstream = ProseUpstream()
+    t = _Thread(upstream.handle)
+    t.upstream = upstream  # type: ignore[attr-defined]
     yield t
     t.stop()
 

@@ -296,3 +296,34 @@ def test_stream_hold_back_is_one_line_and_bounded_by_stream_max_hold(
     )
     first = first_text(eager)  # nothing held: the upstream's first piece, unmarked
     assert first and original.startswith(first) and len(first) < len(first_line)
+
+
+def test_generation_mode_tells_our_model_server_whose_key_to_sample_with(
+    prose_upstream: Any, gw_start: Any, wm_keyring: Path, prose_for: Any
+) -> None:
+    gw = gw_start(
+        prose_upstream.url,
+        watermark=True,
+        watermark_keyring=wm_keyring,
+        watermark_mode="generation",
+    )
+    assert gw.app.gateway.marker is None  # the model marks while sampling, not the gateway
+    _set_verdict(gw, "acct-b", Verdict.THROTTLE)
+    spoof = {"account_id": "acct-b", "watermark_strength": 0.0, "top_k": 5}
+    assert _chat(gw, "acct-a", "gen one", extra_body={"vllm_xargs": spoof}) == prose_for("gen one")
+    sent = prose_upstream.upstream.bodies[-1]
+    assert sent["vllm_xargs"] == {"account_id": "acct-a", "watermark_strength": 1.0, "top_k": 5}
+    client = anthropic.Anthropic(base_url=gw.url, api_key=gw.keys["acct-b"], max_retries=0)
+    msgs = [{"role": "user", "content": "gen two"}]
+    client.messages.create(model="m", max_tokens=100, messages=msgs)  # translated to chat
+    sent = prose_upstream.upstream.bodies[-1]
+    assert sent["vllm_xargs"] == {"account_id": "acct-b", "watermark_strength": 2.0}
+    metas = [r["meta"]["watermark"] for r in gw.records()]
+    assert metas == [
+        {"scheme": "generation", "strength": 1.0},
+        {"scheme": "generation", "strength": 2.0},
+    ]
+    with pytest.raises(ConfigError, match="generation"):
+        load_settings(None, watermark=True, watermark_mode="generation", upstream_kind="anthropic")
+    with pytest.raises(ConfigError, match=r"watermark\.mode"):
+        load_settings(None, watermark_mode="logits")
