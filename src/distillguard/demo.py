@@ -131,6 +131,16 @@ def run_demo(args: argparse.Namespace) -> int:
             ]
         )
 
+    def prove() -> None:
+        story.header("Prove it: a case file for legal, indicators to share with other providers")
+        cluster = _top_cluster(results)
+        if cluster is None:
+            print("no cluster was convicted, so there is no case to write up")
+            return
+        where = ["--db", str(db), "--results", str(results)]
+        story.command(["report", *where, "--cluster", cluster, "--out", str(out / "case.html")])
+        story.command(["intel", "export", *where, "--out", str(out / "indicators.stix.json")])
+
     def live() -> None:
         story.header(
             "Put the gateway in front of a model server and replay the week through it, live"
@@ -141,7 +151,7 @@ def run_demo(args: argparse.Namespace) -> int:
         story.header("Show it to an analyst: the console over the store, verdicts and audit log")
         _console(out, db, results, serve=args.serve)
 
-    steps += [simulate, ingest, detect, evaluate, live, console]
+    steps += [simulate, ingest, detect, evaluate, prove, live, console]
     for step in steps:
         step()
     print(f"\nDone. Everything the demo wrote is in {out}/", flush=True)
@@ -171,6 +181,16 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], what: str, timeout: flo
             pass
         time.sleep(0.2)
     raise ConfigError(f"{what} did not become ready at {url}")
+
+
+def _top_cluster(results: Path) -> str | None:
+    """The convicted cluster with the most accounts, for the case file."""
+    with (results / "clusters.csv").open(newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["verdict"] in ("throttle", "block")]
+    if not rows:
+        return None
+    rows.sort(key=lambda r: (-int(r["n_accounts"]), -float(r["score"]), r["cluster_id"]))
+    return rows[0]["cluster_id"]
 
 
 def _labels(path: Path) -> dict[str, tuple[str, str]]:
