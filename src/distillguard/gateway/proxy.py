@@ -921,26 +921,28 @@ class Gateway:
         """The client address behind trusted proxies: the right-most untrusted
         ``X-Forwarded-For`` hop when the TCP peer is trusted, else the peer itself."""
         peer = req.client_ip
-        trusted = self._trusted or ()
-        try:
-            if peer is None or not any(ipaddress.ip_address(peer) in n for n in trusted):
-                return peer
-        except ValueError:
+        if peer is None or not self._is_trusted(peer):
             return peer
         header = req.headers.get("x-forwarded-for")
         if not header:
             return peer
-        hops = header.split(",")
         found = peer
-        for hop in reversed(hops):
+        for hop in reversed(header.split(",")):
             try:
-                addr = ipaddress.ip_address(hop.strip())
+                addr = _plain_ip(hop.strip())
             except ValueError:
                 return peer  # malformed: believe nothing the header says
             found = str(addr)
-            if not any(addr in n for n in trusted):
+            if not any(addr in n for n in self._trusted or ()):
                 return found
         return found  # every hop is a trusted proxy: the left-most is the client
+
+    def _is_trusted(self, peer: str) -> bool:
+        try:
+            addr = _plain_ip(peer)
+        except ValueError:
+            return False
+        return any(addr in n for n in self._trusted or ())
 
     def _failed_record(
         self,
@@ -1146,6 +1148,14 @@ def req_model(req: Request, parsed: JSONObject | None) -> str | None:
     if isinstance(model, str):
         return model
     return parsed.get("model") if parsed else None
+
+
+def _plain_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """An address, with IPv4-mapped IPv6 (``::ffff:10.0.0.1``) unwrapped to IPv4."""
+    addr = ipaddress.ip_address(text)
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    return addr
 
 
 def _tokens(usage: Any) -> int:

@@ -54,6 +54,7 @@ def test_forwarded_address_is_believed_only_from_trusted_peers(
         "port": ("203.0.113.7:443", "127.0.0.1"),
         "empty": ("", "127.0.0.1"),
         "all-trusted": ("10.0.0.1, 10.0.0.2", "10.0.0.1"),
+        "mapped": ("198.51.100.3, ::ffff:10.9.9.9", "198.51.100.3"),
     }
     trusting = gw_start(prose_upstream.url, trusted_proxies=["127.0.0.1/32", "10.0.0.0/8"])
     untrusting = gw_start(prose_upstream.url)
