@@ -11,7 +11,7 @@ import orjson
 from distillguard.detect.batch import detect_store, write_results
 from distillguard.detect.evaluate import evaluate, format_report
 from distillguard.detect.policy import load_policy
-from distillguard.errors import ConfigError
+from distillguard.errors import ConfigError, InputError
 
 __all__ = ["configure_detect", "configure_eval", "run_detect", "run_eval"]
 
@@ -36,6 +36,8 @@ def _open(args: argparse.Namespace, *, need: bool):
     if args.db:
         if args.accounts:
             raise ConfigError("--accounts goes with --exchanges (the store has its accounts)")
+        if not Path(args.db).is_file():
+            raise InputError(f"{args.db}: no such store (run 'distillguard ingest' first)")
         return Store(args.db)
     if need:
         raise ConfigError("give --exchanges PATH... or --db FILE")
