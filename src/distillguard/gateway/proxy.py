@@ -792,9 +792,10 @@ class Gateway:
                             batch = smark.feed(name, data)
                             for _, obj in batch:
                                 asm.add(obj)
-                        if translator is None and data == "[DONE]":
+                        if data == "[DONE]":
                             asm.done = True
-                            held += b"data: [DONE]\n\n"
+                            if translator is None:
+                                held += b"data: [DONE]\n\n"
                         out += self._events(batch, strip, native_thinking, translator)
                     await resp.write(out)
                 if smark is not None:

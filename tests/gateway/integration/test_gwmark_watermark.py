@@ -327,3 +327,17 @@ def test_generation_mode_tells_our_model_server_whose_key_to_sample_with(
         load_settings(None, watermark=True, watermark_mode="generation", upstream_kind="anthropic")
     with pytest.raises(ConfigError, match=r"watermark\.mode"):
         load_settings(None, watermark_mode="logits")
+
+
+def test_strict_logging_and_a_throttled_account_still_get_marked_streams(
+    prose_upstream: Any, gw_start: Any, wm_keyring: Path, prose_for: Any
+) -> None:
+    gw = gw_start(
+        prose_upstream.url, watermark=True, watermark_keyring=wm_keyring, strict_logging=True
+    )
+    _set_verdict(gw, "acct-a", Verdict.THROTTLE)  # default throttle: strength 2, capped tokens
+    plain = _chat(gw, "acct-a", "strict colour")
+    assert _chat_stream(gw, "acct-a", "strict colour") == plain != prose_for("strict colour")
+    metas = [r["meta"]["watermark"] for r in gw.records()]
+    assert [m["strength"] for m in metas] == [2.0, 2.0]
+    assert metas[0]["n_changed"] == metas[1]["n_changed"] > 0
