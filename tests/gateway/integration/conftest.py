@@ -119,6 +119,8 @@ _FILLER = [
     "budget",
 ]
 _CODE = "```python\ncolor = favorite(behavior)  # do not optimize\nprint(color)\n```"
+TOOL_ARGS = '{"color": "gray", "note": "do not optimize the behavior, for example"}'
+THINKING = "I realize the color and behavior matter; we cannot optimize toward gray.\nOften."
 SECRET_HEX = "5a" * 32  # the tests' fixed watermark master secret (deterministic marks)
 
 
@@ -218,6 +220,8 @@ class ProseUpstream:
             "created": 1700000000,
             "model": body["model"],
         }
+        tool = chat and "tool" in _prompt(body)
+        call = {"id": "call_1", "type": "function", "function": {"name": "set_color"}}
         if not body.get("stream"):
             if chat:
                 choice: dict = {
@@ -225,6 +229,10 @@ class ProseUpstream:
                     "message": {"role": "assistant", "content": text},
                     "finish_reason": "stop",
                 }
+                if tool:
+                    call["function"]["arguments"] = TOOL_ARGS
+                    choice["message"]["tool_calls"] = [call]
+                    choice["finish_reason"] = "tool_calls"
             else:
                 choice = {"index": 0, "text": text, "finish_reason": "stop", "logprobs": None}
             out = {**head, "choices": [choice], "usage": self._usage(body, text)}
@@ -249,6 +257,12 @@ class ProseUpstream:
             else:
                 c = {"index": 0, "text": piece, "finish_reason": None, "logprobs": None}
             await resp.write(ev(c))
+        if tool:
+            for i, piece in enumerate(_pieces(TOOL_ARGS)):
+                tc: dict = {"index": 0, "function": {"arguments": piece}}
+                if i == 0:
+                    tc = {**call, "index": 0, "function": {"name": "set_color", "arguments": piece}}
+                await resp.write(ev({"index": 0, "delta": {"tool_calls": [tc]}}))
         last = {"index": 0, "delta": {}} if chat else {"index": 0, "text": "", "logprobs": None}
         await resp.write(ev({**last, "finish_reason": "stop"}))
         resp.end(b"data: [DONE]\n\n")
@@ -265,6 +279,10 @@ class ProseUpstream:
             "stop_sequence": None,
             "usage": usage,
         }
+        think = "think" in _prompt(body)
+        if think:
+            block = {"type": "thinking", "thinking": THINKING, "signature": "sig-1"}
+            msg["content"] = [block, *msg["content"]]
         if not body.get("stream"):
             resp.send(200, (), orjson.dumps(msg))
             return
@@ -272,15 +290,24 @@ class ProseUpstream:
         def ev(name: str, data: dict) -> bytes:
             return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
 
+        def block(idx: int, kind: str, field: str, value: str) -> bytes:
+            empty = {"type": kind, field: "", **({"signature": ""} if kind == "thinking" else {})}
+            start = {"type": "content_block_start", "index": idx, "content_block": empty}
+            b = ev("content_block_start", start)
+            for piece in _pieces(value):
+                delta = {"type": f"{kind}_delta", field: piece}
+                d = {"type": "content_block_delta", "index": idx, "delta": delta}
+                b += ev("content_block_delta", d)
+            if kind == "thinking":
+                sig = {"type": "signature_delta", "signature": "sig-1"}
+                d = {"type": "content_block_delta", "index": idx, "delta": sig}
+                b += ev("content_block_delta", d)
+            return b + ev("content_block_stop", {"type": "content_block_stop", "index": idx})
+
         out = ev("message_start", {"type": "message_start", "message": {**msg, "content": []}})
-        start = {"type": "content_block_start", "index": 0}
-        out += ev("content_block_start", {**start, "content_block": {"type": "text", "text": ""}})
-        for piece in _pieces(text):
-            delta = {"type": "text_delta", "text": piece}
-            out += ev(
-                "content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta}
-            )
-        out += ev("content_block_stop", {"type": "content_block_stop", "index": 0})
+        if think:
+            out += block(0, "thinking", "thinking", THINKING)
+        out += block(1 if think else 0, "text", "text", text)
         md = {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": usage}
         out += ev("message_delta", md)
         out += ev("message_stop", {"type": "message_stop"})
@@ -478,3 +505,9 @@ def wm_keyring(tmp_path: Path) -> Path:
 def prose_for() -> Callable[[str], str]:
     """What the prose mock answers to a prompt (test modules cannot import conftest)."""
     return prose
+
+
+@pytest.fixture(scope="session")
+def untouchable() -> tuple[str, str]:
+    """``(tool call arguments, thinking text)`` the prose mock sends, full of marking sites."""
+    return TOOL_ARGS, THINKING

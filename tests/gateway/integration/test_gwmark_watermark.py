@@ -341,3 +341,48 @@ def test_strict_logging_and_a_throttled_account_still_get_marked_streams(
     metas = [r["meta"]["watermark"] for r in gw.records()]
     assert [m["strength"] for m in metas] == [2.0, 2.0]
     assert metas[0]["n_changed"] == metas[1]["n_changed"] > 0
+
+
+def test_tool_calls_are_never_marked_streamed_or_not(
+    marked: Any, untouchable: tuple[str, str]
+) -> None:
+    args, _ = untouchable
+    msgs = [{"role": "user", "content": "call the tool"}]
+    client = _oa(marked, "acct-a")
+    plain = client.chat.completions.create(model="m", messages=msgs).choices[0].message
+    assert plain.tool_calls[0].function.arguments == args
+    streamed_args, streamed_text = "", ""
+    for chunk in client.chat.completions.create(model="m", messages=msgs, stream=True):
+        delta = chunk.choices[0].delta if chunk.choices else None
+        if delta is not None:
+            streamed_text += delta.content or ""
+            for tc in delta.tool_calls or ():
+                streamed_args += tc.function.arguments or ""
+    assert streamed_args == args and streamed_text == plain.content
+    for rec in marked.records():
+        assert rec["response"]["choices"][0]["message"]["tool_calls"][0]["function"] == {
+            "name": "set_color",
+            "arguments": args,
+        }
+
+
+def test_anthropic_thinking_blocks_are_never_marked(
+    prose_upstream: Any, gw_start: Any, wm_keyring: Path, untouchable: tuple[str, str]
+) -> None:
+    _, thinking = untouchable
+    gw = gw_start(
+        prose_upstream.url, upstream_kind="anthropic", watermark=True, watermark_keyring=wm_keyring
+    )
+    client = anthropic.Anthropic(base_url=gw.url, api_key=gw.keys["acct-a"], max_retries=0)
+    msgs = [{"role": "user", "content": "think about the colour"}]
+    plain = client.messages.create(model="m", max_tokens=500, messages=msgs)
+    with client.messages.stream(model="m", max_tokens=500, messages=msgs) as stream:
+        final = stream.get_final_message()
+    for message in (plain, final):
+        assert [b.type for b in message.content] == ["thinking", "text"]
+        assert message.content[0].thinking == thinking
+        assert message.content[0].signature == "sig-1"
+    assert final.content[1].text == plain.content[1].text
+    for rec in gw.records():
+        assert rec["response"]["content"][0]["thinking"] == thinking
+        assert rec["meta"]["watermark"]["n_changed"] > 0
