@@ -242,8 +242,11 @@ def enrich(endpoint: str, request: dict[str, Any], response: dict[str, Any] | No
         or request.get("max_completion_tokens")
         or request.get("max_output_tokens")
     )
-    probe = bool(
-        request.get("logprobs") or request.get("top_logprobs") or request.get("logit_bias")
+    # output-layer probing: logit_bias, or top-k logprobs on (near) single-token answers;
+    # plain `logprobs: true` is what classifiers reading confidences send
+    top_lp = request.get("top_logprobs")
+    probe = bool(request.get("logit_bias")) or bool(
+        isinstance(top_lp, int) and top_lp > 0 and 0 < max_tokens <= 16
     )
     truncated = False
     if response:
