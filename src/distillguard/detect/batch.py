@@ -51,7 +51,7 @@ _ENRICH_SQL = """
 CREATE TABLE IF NOT EXISTS enrichment (
     id VARCHAR PRIMARY KEY, tags INTEGER, prefix_key BIGINT, suffix_key BIGINT,
     dup_key BIGINT, sys_key BIGINT, sys_sim BIGINT, tools_key BIGINT, max_tokens INTEGER,
-    probe BOOLEAN, truncated BOOLEAN, depth INTEGER, out_chars INTEGER
+    probe BOOLEAN, truncated BOOLEAN, depth INTEGER, out_chars INTEGER, bias_key BIGINT
 )
 """
 _FIELDS = Enriched._fields

@@ -452,10 +452,14 @@ class Engine:
         # coordination means several organisations: one org's own accounts (a university
         # cohort, an enterprise's teams) are judged one by one, never as a cluster
         orgs = {self.accounts[m].info.org_id or f"acct:{m}" for m in matched}
+        active = sum(1 for m in cluster.members if self.accounts[m].stats.n)
         cluster.convicted = (
             a.score >= self._thr["throttle"]
             and len(matched) >= self._cl["min_accounts"]
             and len(orgs) >= self._cl["min_accounts"]
+            # a core that is a small minority of the linked accounts is more likely a
+            # selection (the CoT askers among a popular client's users) than a campaign
+            and len(matched) >= self._cl["core_share"] * active
         )
         if not cluster.convicted:
             return
@@ -473,7 +477,13 @@ class Engine:
     def _solo_gate(self, prof: dict[str, float]) -> str | None:
         """A signature no look-alike legitimate workload shows, or None."""
         so = self._solo
-        if prof["probe"] >= so["probe_share"] and prof["n"] >= so["probe_min"]:
+        if (
+            prof["probe"] >= so["probe_share"]
+            and prof["n"] >= so["probe_min"]
+            # recovering the output layer needs many different token biases; a classifier
+            # constraining its labels repeats one logit_bias set
+            and prof["bias_repeat"] <= so["probe_bias_repeat"]
+        ):
             return "output_layer_probe"
         if (
             prof["active_hours"] >= so["sustained_hours"]

@@ -166,6 +166,7 @@ class Enriched(NamedTuple):
     truncated: bool
     depth: int
     out_chars: int
+    bias_key: int = 0  # hash of the logit_bias token set (0 = none)
 
 
 def tag_text(text: str) -> int:
@@ -269,7 +270,15 @@ def enrich(endpoint: str, request: dict[str, Any], response: dict[str, Any] | No
         truncated=truncated,
         depth=len(msgs),
         out_chars=len(out),
+        bias_key=_bias_key(request.get("logit_bias")),
     )
+
+
+def _bias_key(bias: Any) -> int:
+    """Which tokens a request biases: a classifier repeats one set, a prober varies it."""
+    if not isinstance(bias, dict) or not bias:
+        return 0
+    return stable_hash("|".join(sorted(str(k) for k in bias)))
 
 
 def enrich_json(

@@ -84,6 +84,7 @@ class Stats:
     """Additive behaviour counters of one account or one cluster."""
 
     __slots__ = (
+        "bias",
         "days",
         "first_ts",
         "gap_n",
@@ -121,6 +122,7 @@ class Stats:
         self.prefix = TopK()
         self.suffix = TopK()
         self.sysk = TopK()
+        self.bias = TopK()
 
     def add(self, ts: float, e: Enriched, sat_tokens: int) -> None:
         """Fold one enriched exchange (time ``ts`` in epoch seconds) into the counters."""
@@ -160,6 +162,8 @@ class Stats:
         self.suffix.add(e.suffix_key)
         if e.sys_key:
             self.sysk.add(e.sys_key)
+        if e.bias_key:
+            self.bias.add(e.bias_key)
 
     def merge(self, other: Stats) -> None:
         """Add another stream's counters (cluster = sum of its accounts)."""
@@ -169,6 +173,7 @@ class Stats:
         self.prefix.merge(other.prefix)
         self.suffix.merge(other.suffix)
         self.sysk.merge(other.sysk)
+        self.bias.merge(other.bias)
 
     def merge_scalars(self, other: Stats) -> None:
         """Add another stream's counters except the template summaries and day set."""
@@ -222,5 +227,6 @@ def profile(s: Stats) -> dict[str, Any]:
         "span_days": span_days,
         "n_days": float(len(s.days)),
         "gap_cv": cv,
+        "bias_repeat": s.bias.top_count() / max(s.n_probe, 1),
         "tags": [c / n for c in s.n_tag],
     }
