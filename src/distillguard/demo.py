@@ -236,13 +236,16 @@ def _live_gateway(out: Path, sim_dir: Path, db: Path, *, speed: float) -> None:
         "[limits.cluster]\nrpm = 100000000\ntpm = 100000000000\n"
         "[verdicts.throttle]\nrpm = 6\ntpm = 8000\nmax_tokens_cap = 512\n"
         "strip_reasoning = true\n"
+        # the replay client forwards each simulated client's address, as a load balancer would
+        '[server]\ntrusted_proxies = ["127.0.0.1/32"]\n'
+        '[watermark]\nenabled = true\nkeyring = "watermark-keys.json"\n'
     )
     mock_port, gw_port = _free_port(), _free_port()
     python = [sys.executable, "-m", "distillguard"]
     procs: list[subprocess.Popen[bytes]] = []
     try:
         mock = subprocess.Popen(
-            [*python, "mock-upstream", "--port", str(mock_port)],
+            [*python, "mock-upstream", "--port", str(mock_port), "--models", _models(db)],
             env=env,
             stdout=subprocess.DEVNULL,
         )
@@ -260,9 +263,15 @@ def _live_gateway(out: Path, sim_dir: Path, db: Path, *, speed: float) -> None:
         labels = _labels(sim_dir / "labels.csv")
         tick = {"next": time.monotonic() + 10.0, "attack": Counter(), "legit": Counter()}
 
-        def on_result(row, status: int) -> None:  # type: ignore[no-untyped-def]
-            label = labels.get(row.account_id, ("legit", ""))[0]
+        harvest: dict[str, list[bytes]] = {}
+
+        def on_result(row, status: int, body: bytes) -> None:  # type: ignore[no-untyped-def]
+            label, group = labels.get(row.account_id, ("legit", ""))
             tick[label][status] += 1
+            if status == 200 and label == "attack":
+                text = _answer_text(body)
+                if text:
+                    harvest.setdefault(group, []).append(orjson.dumps({"text": text}))
             if time.monotonic() >= tick["next"]:
                 tick["next"] = time.monotonic() + 10.0
                 print("  " + _tally(tick["attack"], tick["legit"]), flush=True)
@@ -270,8 +279,19 @@ def _live_gateway(out: Path, sim_dir: Path, db: Path, *, speed: float) -> None:
         print(f"replaying at {speed:,.0f}x through {base} ...", flush=True)
         report = replay(read_rows(db), base, keys, speed=speed, concurrency=32, on_result=on_result)
         print("  " + _tally(tick["attack"], tick["legit"]))
-        print(f"replayed {report.sent:,} requests in {report.seconds:.0f} s")
+        statuses = ", ".join(f"{k}: {v:,}" for k, v in sorted(report.statuses.items()))
+        print(f"replayed {report.sent:,} requests in {report.seconds:.0f} s (statuses {statuses})")
         _live_summary(report, labels)
+        harvester = _most_harvested(harvest, labels)
+        if harvester:
+            leaked = out / "leaked-corpus.jsonl"
+            leaked.write_bytes(b"\n".join(harvest[harvester]) + b"\n")
+            print(
+                f"\nSuppose the '{harvester}' campaign's harvest leaks as a training set: "
+                f"{leaked} holds the {len(harvest[harvester]):,} answers its accounts "
+                "received, each watermarked with its account's key."
+            )
+            _trace_leak(leaked, out / "watermark-keys.json", sim_dir / "accounts.jsonl")
     finally:
         for proc in reversed(procs):
             proc.terminate()
@@ -280,6 +300,54 @@ def _live_gateway(out: Path, sim_dir: Path, db: Path, *, speed: float) -> None:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def _models(db: Path) -> str:
+    """The models the scenario's traffic asks for, for the mock model server to serve."""
+    from distillguard.store import Store
+
+    with Store(db, read_only=True) as store:
+        rows = store.con.execute(
+            "SELECT DISTINCT model FROM exchanges WHERE model IS NOT NULL ORDER BY 1"
+        ).fetchall()
+    return ",".join(r[0] for r in rows if "," not in r[0]) or "mock-gpt"
+
+
+def _most_harvested(
+    harvest: dict[str, list[bytes]], labels: dict[str, tuple[str, str]]
+) -> str | None:
+    """The campaign that received the most answers per account: the clearest leak to trace."""
+    sizes = Counter(group for label, group in labels.values() if label == "attack")
+    ranked = sorted(harvest, key=lambda g: (-len(harvest[g]) / max(sizes[g], 1), g))
+    return ranked[0] if ranked else None
+
+
+def _answer_text(body: bytes) -> str:
+    """Assistant text of a chat, completions or messages response body (streams: none)."""
+    import orjson
+
+    from distillguard.exchange import response_text
+
+    try:
+        obj = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return ""
+    if not isinstance(obj, dict):
+        return ""
+    endpoint = "messages" if obj.get("type") == "message" else "chat.completions"
+    if obj.get("object") == "text_completion":
+        endpoint = "completions"
+    return response_text(endpoint, obj)
+
+
+def _trace_leak(leaked: Path, keyring: Path, accounts: Path) -> None:
+    from distillguard.cli import main
+
+    argv = ["trace", str(leaked), "--keys", str(keyring), "--accounts", str(accounts)]
+    argv += ["--top", "5"]
+    print("$ distillguard " + " ".join(argv), flush=True)
+    if main(argv) != 0:
+        raise ConfigError("demo step failed: distillguard trace")
 
 
 def _tally(attack: Counter[int], legit: Counter[int]) -> str:

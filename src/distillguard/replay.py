@@ -108,7 +108,7 @@ async def _replay(
     *,
     speed: float | None,
     concurrency: int,
-    on_result: Callable[[ReplayRow, int], None] | None,
+    on_result: Callable[[ReplayRow, int, bytes], None] | None,
 ) -> ReplayReport:
     report = ReplayReport()
     gate = asyncio.Semaphore(concurrency)
@@ -134,10 +134,10 @@ async def _replay(
             async with session.post(
                 base + _PATHS[row.endpoint], data=row.body, headers=headers
             ) as r:
-                await r.read()
+                body = await r.read()
                 status = r.status
         except (aiohttp.ClientError, TimeoutError):
-            status = 599
+            status, body = 599, b""
         finally:
             gate.release()
         report.sent += 1
@@ -146,7 +146,7 @@ async def _replay(
         if status in (401, 403, 429):
             report.first_refused.setdefault(row.account_id, time.monotonic() - started)
         if on_result is not None:
-            on_result(row, status)
+            on_result(row, status, body)
 
     async with aiohttp.ClientSession(
         timeout=timeout, connector=connector, skip_auto_headers=("User-Agent",)
@@ -180,12 +180,13 @@ def replay(
     *,
     speed: float | None = None,
     concurrency: int = 16,
-    on_result: Callable[[ReplayRow, int], None] | None = None,
+    on_result: Callable[[ReplayRow, int, bytes], None] | None = None,
 ) -> ReplayReport:
     """Send ``rows`` to the gateway at ``base_url`` with each account's key from ``keys``.
 
     ``speed`` compresses the logged timeline (None sends as fast as ``concurrency``
-    allows). Rows of accounts without a key are skipped and counted.
+    allows). Rows of accounts without a key are skipped and counted. ``on_result`` is
+    called with each row, the status and the response body as they complete.
     """
     if concurrency < 1:
         raise ConfigError("concurrency must be at least 1")

@@ -256,21 +256,32 @@ def configure_mock_upstream(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fixed", action="store_true", help="one fixed answer (cheap, for benchmarks)"
     )
+    parser.add_argument(
+        "--models",
+        default=None,
+        help="comma-separated model names to serve (default: the mock's own names)",
+    )
 
 
 def run_mock_upstream(args: argparse.Namespace) -> int:
-    from distillguard.gateway.mock import MockOptions, run_mock
+    from distillguard.gateway.mock import MOCK_MODELS, MockOptions, run_mock
 
     if not 0.0 <= args.fail_rate <= 1.0:
         raise ConfigError(f"--fail-rate must be in [0, 1], got {args.fail_rate}")
     if args.latency_ms < 0 or args.token_latency_ms < 0:
         raise ConfigError("latencies must be >= 0")
+    models = MOCK_MODELS
+    if args.models is not None:
+        models = tuple(m.strip() for m in args.models.split(",") if m.strip())
+        if not models:
+            raise ConfigError("--models needs at least one model name")
     options = MockOptions(
         latency_ms=args.latency_ms,
         token_latency_ms=args.token_latency_ms,
         fail_rate=args.fail_rate,
         seed=args.seed,
         fixed=args.fixed,
+        models=models,
     )
     loop = _new_loop()
     asyncio.set_event_loop(loop)

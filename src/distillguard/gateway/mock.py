@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from distillguard.gateway.server import Request, ResponseWriter, ServerLimits, serve
+from distillguard.gateway.server import Request, ResponseWriter, ServerLimits, serve, stop_serving
 
 __all__ = ["MOCK_MODELS", "MockOptions", "MockUpstream", "start_mock_thread"]
 
@@ -106,6 +106,21 @@ _WORDS = [
     "of",
     "failing",
     "silently",
+    # words real prose is full of and the text watermark can vary (spellings, adverbs)
+    "usually",
+    "behavior",
+    "often",
+    "optimize",
+    "maybe",
+    "analyze",
+    "toward",
+    "summarize",
+    "realize",
+    "color",
+    "favorite",
+    "among",
+    "center",
+    "organize",
 ]
 
 
@@ -119,6 +134,7 @@ class MockOptions:
     seed: int = 0
     max_words: int = 48
     fixed: bool = False  # answer every request with the same short body (cheap, for benchmarks)
+    models: tuple[str, ...] = MOCK_MODELS  # the models it serves; others get 404
 
 
 def _peek_model(raw: bytes) -> str | None:
@@ -171,8 +187,7 @@ class MockUpstream:
         truncated = max_tokens is not None and 0 < max_tokens < n
         if truncated:
             n = max_tokens  # type: ignore[assignment]
-        start = rng.randrange(len(_WORDS))
-        words = [_WORDS[(start + i * 7) % len(_WORDS)] for i in range(n)]
+        words = [rng.choice(_WORDS) for _ in range(n)]
         if words:
             words[0] = words[0].capitalize()
         return words, truncated
@@ -222,7 +237,7 @@ class MockUpstream:
         if req.method == "GET" and path == "/v1/models":
             data = [
                 {"id": m, "object": "model", "created": 1700000000, "owned_by": "mock"}
-                for m in MOCK_MODELS
+                for m in self.options.models
             ]
             resp.send(200, (), orjson.dumps({"object": "list", "data": data}))
             return
@@ -245,7 +260,7 @@ class MockUpstream:
         model = body.get("model")
         if isinstance(model, str) and model.startswith("fault-"):
             body["model"] = model = "mock-gpt"
-        if model not in MOCK_MODELS:
+        if model not in self.options.models:
             if path == "/v1/messages":
                 resp.send(
                     404, (), _anthropic_error(f"model {model!r} not found", "not_found_error")
@@ -468,8 +483,12 @@ async def run_mock(
     bound = server.sockets[0].getsockname()[1]
     if ready is not None:
         ready(bound)
-    async with server:
-        await server.serve_forever()
+    try:
+        async with server:
+            await server.serve_forever()
+    finally:
+        stop_serving(server)
+        await asyncio.sleep(0)  # let the cancelled sweeper finish before the loop closes
 
 
 class _MockThread:
