@@ -80,15 +80,14 @@ def _loads(data: str) -> JSONObject | None:
 # ---------------------------------------------------------------------------- assemblers
 
 
-class ChatAssembler:
-    """Builds the final ``chat.completion`` object from ``chat.completion.chunk`` events."""
+class _ChunkAssembler:
+    """What the OpenAI-style assemblers share: the ``[DONE]`` marker and chunk decoding."""
 
     def __init__(self) -> None:
         self.head: JSONObject = {}
         self.choices: dict[int, JSONObject] = {}
         self.usage: JSONObject | None = None
         self.done = False
-        self._parts: dict[tuple[int, str], list[str]] = {}
 
     def feed(self, data: str) -> JSONObject | None:
         """Add one event's data; returns the decoded chunk (``None`` for ``[DONE]``/junk)."""
@@ -100,6 +99,17 @@ class ChatAssembler:
             return None
         self.add(chunk)
         return chunk
+
+    def add(self, chunk: JSONObject) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class ChatAssembler(_ChunkAssembler):
+    """Builds the final ``chat.completion`` object from ``chat.completion.chunk`` events."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._parts: dict[tuple[int, str], list[str]] = {}
 
     def add(self, chunk: JSONObject) -> None:
         if not self.head:
@@ -172,24 +182,8 @@ class ChatAssembler:
         )
 
 
-class CompletionAssembler:
+class CompletionAssembler(_ChunkAssembler):
     """Builds the final ``text_completion`` object from streamed ``text_completion`` events."""
-
-    def __init__(self) -> None:
-        self.head: JSONObject = {}
-        self.choices: dict[int, JSONObject] = {}
-        self.usage: JSONObject | None = None
-        self.done = False
-
-    def feed(self, data: str) -> JSONObject | None:
-        if data == "[DONE]":
-            self.done = True
-            return None
-        chunk = _loads(data)
-        if chunk is None:
-            return None
-        self.add(chunk)
-        return chunk
 
     def add(self, chunk: JSONObject) -> None:
         """Add one decoded chunk (what :meth:`feed` does after decoding)."""
