@@ -36,11 +36,13 @@ from distillguard.gateway.upstream import UpstreamPool
 __all__ = [
     "DetectorProcess",
     "GatewayApp",
+    "GatewayThread",
     "LiveFeed",
     "SegmentTail",
     "default_log_dir",
     "default_state_path",
     "run_detector_process",
+    "start_in_thread",
 ]
 
 log = logging.getLogger("distillguard.gateway")
@@ -539,3 +541,74 @@ class GatewayApp:
             await stop.wait()
         finally:
             await self.close()
+
+
+class GatewayThread:
+    """A :class:`GatewayApp` serving on its own uvloop in a daemon thread."""
+
+    def __init__(
+        self,
+        app: GatewayApp,
+        loop: asyncio.AbstractEventLoop,
+        thread: threading.Thread,
+        port: int,
+        stop_event: asyncio.Event,
+    ) -> None:
+        self.app = app
+        self.loop = loop
+        self.thread = thread
+        self.port = port
+        self.stop_event = stop_event
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.app.settings.host}:{self.port}"
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop serving and close the app (flushes and rotates the log)."""
+        if self.thread.is_alive():
+            self.loop.call_soon_threadsafe(self.stop_event.set)
+            self.thread.join(timeout)
+
+
+def start_in_thread(app: GatewayApp, *, timeout: float = 20.0) -> GatewayThread:
+    """Start ``app`` on a fresh uvloop in a daemon thread; returns once it listens.
+
+    For embedding the gateway in another program and for tests; the CLI runs it in the
+    main thread instead. Raises whatever :meth:`GatewayApp.start` raised.
+    """
+    import uvloop
+
+    loop = uvloop.new_event_loop()
+    ready = threading.Event()
+    stop = asyncio.Event()
+    box: list[Any] = []
+
+    def main() -> None:
+        asyncio.set_event_loop(loop)
+
+        async def run() -> None:
+            try:
+                box.append(await app.start())
+            except BaseException as exc:
+                box.append(exc)
+                ready.set()
+                raise
+            ready.set()
+            await app.serve_forever(stop)
+
+        try:
+            loop.run_until_complete(run())
+        except BaseException:  # already handed to the caller through ``box``
+            pass
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=main, name="distillguard-gateway", daemon=True)
+    thread.start()
+    ready.wait(timeout)
+    if not box:
+        raise RuntimeError("the gateway did not start in time")
+    if isinstance(box[0], BaseException):
+        raise box[0]
+    return GatewayThread(app, loop, thread, int(box[0]), stop)

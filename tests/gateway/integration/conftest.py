@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 import pytest
 
-from distillguard.gateway.app import GatewayApp
+from distillguard.gateway.app import GatewayApp, start_in_thread
 from distillguard.gateway.config import load_settings
 from distillguard.gateway.keys import create_key
 from distillguard.gateway.server import Request, ResponseWriter, ServerLimits, serve
@@ -424,8 +424,6 @@ def start_gateway(
     tmp: Path, upstream_url: str, accounts: tuple[str, ...] = ("acct-a", "acct-b"), **kw: Any
 ) -> Gw:
     """Create one API key per account and start a gateway with settings ``kw``."""
-    import uvloop
-
     state = tmp / "gw.state.sqlite"
     keys = {}
     with StateDB(state) as db:
@@ -441,37 +439,8 @@ def start_gateway(
         **kw,
     )
     app = GatewayApp(settings, live_detection=False, segment_seconds=0.5, ingest=False)
-    loop = uvloop.new_event_loop()
-    ready = threading.Event()
-    stop = asyncio.Event()
-    box: list[Any] = []
-
-    def main() -> None:
-        asyncio.set_event_loop(loop)
-
-        async def run() -> None:
-            try:
-                box.append(await app.start())
-            except BaseException as exc:
-                box.append(exc)
-                ready.set()
-                raise
-            ready.set()
-            await app.serve_forever(stop)
-
-        try:
-            loop.run_until_complete(run())
-        except BaseException:
-            pass
-        finally:
-            loop.close()
-
-    thread = threading.Thread(target=main, daemon=True)
-    thread.start()
-    ready.wait(20)
-    if not box or isinstance(box[0], BaseException):
-        raise box[0] if box else RuntimeError("gateway did not start")
-    return Gw(app, loop, thread, box[0], keys, stop)
+    runner = start_in_thread(app)
+    return Gw(app, runner.loop, runner.thread, runner.port, keys, runner.stop_event)
 
 
 @pytest.fixture

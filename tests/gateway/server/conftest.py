@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 import pytest
 
-from distillguard.gateway.app import GatewayApp
+from distillguard.gateway.app import GatewayApp, start_in_thread
 from distillguard.gateway.config import load_settings
 from distillguard.gateway.keys import create_key
 from distillguard.gateway.mock import MockOptions, start_mock_thread
@@ -108,41 +108,9 @@ def start_gateway(
     )
     mode = (detector is not None) if live_detection is None else live_detection
     app = GatewayApp(settings, live_detection=mode, detector=detector, segment_seconds=0.5)
-    import uvloop
-
-    loop = uvloop.new_event_loop()
-    ready = threading.Event()
-    stop = asyncio.Event()
-    port_box: list[int] = []
-    errors: list[BaseException] = []
-
-    def main() -> None:
-        asyncio.set_event_loop(loop)
-
-        async def run() -> None:
-            try:
-                port_box.append(await app.start())
-            except BaseException as exc:
-                errors.append(exc)
-                ready.set()
-                raise
-            ready.set()
-            await app.serve_forever(stop)
-
-        try:
-            loop.run_until_complete(run())
-        except BaseException:
-            pass
-        finally:
-            loop.close()
-
-    thread = threading.Thread(target=main, daemon=True)
-    thread.start()
-    ready.wait(20)
-    if errors:
-        raise errors[0]
-    gw = RunningGateway(app, loop, thread, port_box[0], tmp, keys)
-    gw._stop = stop  # type: ignore[attr-defined]
+    runner = start_in_thread(app)
+    gw = RunningGateway(app, runner.loop, runner.thread, runner.port, tmp, keys)
+    gw._stop = runner.stop_event  # type: ignore[attr-defined]
     return gw
 
 
