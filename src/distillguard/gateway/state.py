@@ -23,7 +23,7 @@ from typing import Any
 
 from distillguard._types import JSONObject, Verdict
 from distillguard.errors import ConfigError, StoreError
-from distillguard.exchange import Account, format_ts, parse_account
+from distillguard.exchange import ACCOUNT_FIELDS, Account, format_ts, parse_account
 
 __all__ = [
     "AuditEntry",
@@ -343,25 +343,11 @@ class StateDB:
                 self._audit(conn, actor, "account.import", "*", {"count": len(accounts)})
         return len(accounts)
 
-    _ACCOUNT_COLUMNS = (
-        "account_id, created_at, org_id, tier, verified, email_domain, "
-        "payment_fingerprint, signup_ip, country"
-    )
+    _ACCOUNT_COLUMNS = ", ".join(ACCOUNT_FIELDS)
 
     @staticmethod
     def _account(row: tuple[Any, ...]) -> Account:
-        names = (
-            "account_id",
-            "created_at",
-            "org_id",
-            "tier",
-            "verified",
-            "email_domain",
-            "payment_fingerprint",
-            "signup_ip",
-            "country",
-        )
-        rec = {k: v for k, v in zip(names, row, strict=True) if v is not None}
+        rec = {k: v for k, v in zip(ACCOUNT_FIELDS, row, strict=True) if v is not None}
         if "verified" in rec:
             rec["verified"] = bool(rec["verified"])
         return parse_account(rec)
