@@ -23,6 +23,7 @@ __all__ = [
     "MASK64",
     "combine",
     "combine_int",
+    "list_labels",
     "mix64",
     "mix64_int",
     "str_hash",
@@ -79,6 +80,14 @@ def combine_int(acc: int, h: int) -> int:
 def combine(acc: np.ndarray, h: np.ndarray) -> np.ndarray:
     """Order-sensitive combination of two hash arrays (left-to-right context folding)."""
     return mix64((np.asarray(acc, dtype=np.uint64) * _GOLD) ^ np.asarray(h, dtype=np.uint64))
+
+
+_LIST_TAG = np.uint64(0xD1B54A32D192ED03)
+
+
+def list_labels(n: int) -> np.ndarray:
+    """Distinct key-independent 64-bit labels of green lists ``0..n-1`` (a bijection of ``i``)."""
+    return mix64(np.arange(n, dtype=np.uint64) ^ _LIST_TAG)
 
 
 def to_unit(u: np.ndarray) -> np.ndarray:

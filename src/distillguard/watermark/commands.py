@@ -24,7 +24,7 @@ from distillguard.watermark.attribution import Attribution, attribute
 from distillguard.watermark.corpus import Passage, read_corpus
 from distillguard.watermark.gumbel import GumbelScheme
 from distillguard.watermark.keys import GLOBAL_ACCOUNT, Keyring
-from distillguard.watermark.kgw import KGWScheme
+from distillguard.watermark.kgw import DEFAULT_LISTS, KGWScheme
 from distillguard.watermark.radioactivity import (
     RadioactivityResult,
     closed_units,
@@ -32,7 +32,7 @@ from distillguard.watermark.radioactivity import (
     test_radioactivity,
 )
 from distillguard.watermark.refmodel import reference_tokenizer
-from distillguard.watermark.scheme import Detection, Scheme, TokenScheme, Units
+from distillguard.watermark.scheme import MAX_LISTS, Detection, Scheme, TokenScheme, Units
 from distillguard.watermark.suspects import load_suspect
 from distillguard.watermark.textmark import TextScheme
 from distillguard.watermark.tokenizer import HFTokenizer, Tokenizer
@@ -64,6 +64,12 @@ def _scheme_options(parser: argparse.ArgumentParser, default: str) -> None:
     group.add_argument("--gamma", type=float, default=0.25, help="KGW green fraction")
     group.add_argument("--context-width", type=int, default=None, help="tokens of context")
     group.add_argument("--self-hash", action="store_true", help="KGW/Gumbel self-hash variant")
+    group.add_argument(
+        "--green-lists",
+        type=int,
+        default=DEFAULT_LISTS,
+        help=f"KGW keyed green lists per key (default {DEFAULT_LISTS}; 0 = one per context)",
+    )
     group.add_argument(
         "--tokenizer",
         default="builtin",
@@ -103,7 +109,10 @@ def _make_scheme(args: argparse.Namespace) -> Scheme:
     if args.scheme == "kgw":
         if not 0.0 < args.gamma < 1.0:
             raise ConfigError("--gamma must be in (0, 1)")
-        return KGWScheme(args.gamma, 2.0, args.context_width or 1, args.self_hash)
+        if not 0 <= args.green_lists <= MAX_LISTS:
+            raise ConfigError(f"--green-lists must be from 0 to {MAX_LISTS}")
+        lists = args.green_lists or None
+        return KGWScheme(args.gamma, 2.0, args.context_width or 1, args.self_hash, lists)
     return GumbelScheme(args.context_width or 3, args.self_hash)
 
 

@@ -22,6 +22,7 @@ from distillguard.errors import WatermarkError
 from distillguard.watermark._prf import (
     combine,
     combine_int,
+    list_labels,
     mix64,
     token_hash,
     token_hash_int,
@@ -30,7 +31,10 @@ from distillguard.watermark._prf import (
 from distillguard.watermark._stats import log_to_p
 from distillguard.watermark.keys import AccountKey
 
-__all__ = ["Detection", "Scheme", "TokenScheme", "Units"]
+__all__ = ["MAX_LISTS", "Detection", "Scheme", "TokenScheme", "Units"]
+
+#: Largest bank of keyed green lists a token scheme accepts (``n_lists``).
+MAX_LISTS = 1 << 20
 
 #: Cells (keys x units) per broadcast block: ~2 MB arrays stay in cache, 3x faster than 32 MB.
 _BLOCK_CELLS = 262_144
@@ -153,14 +157,53 @@ class TokenScheme(Scheme):
     ``context_width`` previous tokens seed each decision. With ``self_hash`` the context
     is reduced to the minimum token hash over the window *and the candidate token*
     (Kirchenbauer et al.'s self-hash/min-hash), which survives more local edits.
+    With ``n_lists`` the context hash only selects one of ``n_lists`` keyed lists
+    (``hash mod n_lists``): the unit becomes (list, token), so a key's decisions form a
+    finite bank a generator can precompute, and units that share a list and a token are
+    one unit (scored once, as the exact test requires). ``None`` keys every context
+    separately.
     """
 
-    def __init__(self, context_width: int = 1, self_hash: bool = False) -> None:
+    def __init__(
+        self, context_width: int = 1, self_hash: bool = False, n_lists: int | None = None
+    ) -> None:
         if not isinstance(context_width, int) or not 1 <= context_width <= 16:
             raise WatermarkError("context_width must be an integer from 1 to 16")
+        if n_lists is not None and (
+            isinstance(n_lists, bool)
+            or not isinstance(n_lists, int)
+            or not 1 <= n_lists <= MAX_LISTS
+        ):
+            raise WatermarkError(f"n_lists must be None or an integer from 1 to {MAX_LISTS}")
         self.context_width = context_width
         self.self_hash = bool(self_hash)
+        self.n_lists = n_lists
         self._cand_hashes = np.empty(0, dtype=np.uint64)
+        self._labels = None if n_lists is None else list_labels(n_lists)
+        self._n_lists_u64 = np.uint64(n_lists or 1)
+
+    def _label(self, ctx: np.ndarray) -> np.ndarray:
+        """Context hashes as the scheme keys them: the hash itself, or its list's label."""
+        if self._labels is None:
+            return ctx
+        return self._labels[ctx % self._n_lists_u64]
+
+    def slot(self, context_hash: int) -> int:
+        """Index of the green list a context hash selects (0 when lists are per context)."""
+        return context_hash % self.n_lists if self.n_lists else 0
+
+    def context_hash(self, context: Sequence[int]) -> int:
+        """Hash of the last ``context_width`` tokens (the min-hash anchor under self-hash)."""
+        h = self.context_width
+        if len(context) < h:
+            raise WatermarkError(f"context needs at least {h} tokens")
+        window = [token_hash_int(t) for t in context[-h:]]
+        if self.self_hash:
+            return min(window)
+        ctx = 0
+        for th in window:
+            ctx = combine_int(ctx, th)
+        return ctx
 
     def _candidates(self, vocab_size: int) -> np.ndarray:
         """Token hashes of ids ``0..vocab_size-1`` (kept for the last vocabulary size)."""
@@ -186,23 +229,17 @@ class TokenScheme(Scheme):
         cur = th[h:]
         if self.self_hash:
             anchor = np.minimum(windows.min(axis=1), cur)
-            return combine(anchor, cur)
-        return combine(self._context_hash(windows), cur)
+            return combine(self._label(anchor), cur)
+        return combine(self._label(self._context_hash(windows)), cur)
 
     def candidate_hashes(self, context: Sequence[int], vocab_size: int) -> np.ndarray:
         """Unit hashes of every candidate token ``0..vocab_size-1`` after ``context``."""
-        h = self.context_width
-        if len(context) < h:
-            raise WatermarkError(f"context needs at least {h} tokens")
-        window = [token_hash_int(t) for t in context[-h:]]
+        ctx = self.context_hash(context)
         cand = self._candidates(vocab_size)
         if self.self_hash:
-            anchor = np.minimum(np.full(1, min(window), dtype=np.uint64), cand)
-            return combine(anchor, cand)
-        ctx = 0
-        for th in window:
-            ctx = combine_int(ctx, th)
-        return combine(np.full(1, ctx, dtype=np.uint64), cand)
+            anchor = np.minimum(np.full(1, ctx, dtype=np.uint64), cand)
+            return combine(self._label(anchor), cand)
+        return combine(self._label(np.full(1, ctx, dtype=np.uint64)), cand)
 
     def pair_hashes(self, windows: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """Unit hashes of candidate tokens after given contexts.
@@ -214,8 +251,8 @@ class TokenScheme(Scheme):
         cand = token_hash(np.asarray(candidates, dtype=np.int64))
         if self.self_hash:
             anchor = np.minimum(win.min(axis=1)[:, None], cand)
-            return combine(anchor, cand)
-        ctx = self._context_hash(win)
+            return combine(self._label(anchor), cand)
+        ctx = self._label(self._context_hash(win))
         return combine(np.broadcast_to(ctx[:, None], cand.shape), cand)
 
     def units(
