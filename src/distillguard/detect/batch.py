@@ -15,7 +15,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing import get_context
@@ -29,7 +30,8 @@ import pyarrow as pa
 from distillguard._progress import progress
 from distillguard._types import Verdict
 from distillguard.detect.engine import AccountInfo, Engine, cluster_name
-from distillguard.detect.enrich import Enriched, enrich_json, tag_names
+from distillguard.detect.enrich import Enriched, tag_names
+from distillguard.detect.fast_enrich import Enricher, enrich_ipc, to_ipc
 from distillguard.detect.policy import Policy
 from distillguard.detect.scoring import describe
 from distillguard.errors import InputError, StoreError
@@ -56,10 +58,9 @@ CREATE TABLE IF NOT EXISTS enrichment (
 """
 _FIELDS = Enriched._fields
 _BATCH = 50_000
-
-
-def _enrich_rows(rows: list[tuple[str | None, str, str | None]]) -> list[Enriched]:
-    return [enrich_json(ep, rq, rs) for ep, rq, rs in rows]
+_PART = 5_000  # rows per worker task: small enough to keep every core busy to the end
+_PARALLEL_MIN = 20_000  # fewer rows are enriched in this process (no pool start-up)
+_AHEAD = 3  # read batches in flight: workers compute while this process reads and inserts
 
 
 def _workers() -> int:
@@ -70,8 +71,11 @@ def _workers() -> int:
 def enrich_store(con: duckdb.DuckDBPyConnection, *, show_progress: bool = True) -> int:
     """Enrich the exchanges that have no ``enrichment`` row yet; return how many.
 
-    Rows are enriched on every core (a process per core, in order), then inserted into
-    the ``enrichment`` table in one Arrow batch per read batch.
+    Rows are read in Arrow batches and enriched by :class:`~distillguard.detect.fast_enrich.
+    Enricher` (the values :func:`~distillguard.detect.enrich.enrich` gives), on every core
+    for big inputs: worker processes get and return Arrow IPC bytes, and several batches are
+    in flight so that reading and inserting here overlap the workers' enrichment. Each
+    batch's columns go into the ``enrichment`` table in one insert, in read order.
     """
     try:
         con.execute(_ENRICH_SQL)
@@ -87,29 +91,45 @@ def enrich_store(con: duckdb.DuckDBPyConnection, *, show_progress: bool = True) 
         "SELECT x.id, x.endpoint, x.request, x.response FROM exchanges x "
         "ANTI JOIN enrichment e ON x.id = e.id"
     ).to_arrow_reader(_BATCH)
-    workers = _workers() if todo >= 20_000 else 1
+    workers = _workers() if todo >= _PARALLEL_MIN else 1
     pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn")) if workers > 1 else None
+    local = Enricher() if pool is None else None
+    pending: deque[tuple[pa.Array, list[Future[bytes]]]] = deque()
+
+    def insert(ids: pa.Array, table: pa.Table) -> None:
+        chunk = table.add_column(0, "id", ids)  # noqa: F841 - read by DuckDB below
+        con.execute("INSERT INTO enrichment SELECT * FROM chunk")
+        bar.update(len(ids))
+
+    def drain(keep: int) -> None:
+        while len(pending) > keep:
+            ids, futures = pending.popleft()
+            parts = [pa.ipc.open_stream(f.result()).read_all() for f in futures]
+            insert(ids, pa.concat_tables(parts))
+
     try:
         with _bar(show_progress, total=todo, desc="enrich") as bar:
             for batch in reader:
-                cols = batch.to_pydict()
-                rows = list(zip(cols["endpoint"], cols["request"], cols["response"], strict=True))
-                if pool is None:
-                    enriched = _enrich_rows(rows)
-                else:
-                    step = -(-len(rows) // (workers * 2))
-                    parts = [rows[i : i + step] for i in range(0, len(rows), step)]
-                    enriched = [e for part in pool.map(_enrich_rows, parts) for e in part]
-                data: dict[str, Any] = {"id": cols["id"]}
-                for i, name in enumerate(_FIELDS):
-                    data[name] = [r[i] for r in enriched]
-                chunk = pa.table(data)  # noqa: F841 - read by DuckDB below
-                con.execute("INSERT INTO enrichment SELECT * FROM chunk")
-                bar.update(len(rows))
+                rows = batch.select(["endpoint", "request", "response"])
+                if local is not None:
+                    table = local.table(
+                        rows.column(0).to_pylist(),
+                        rows.column(1).to_pylist(),
+                        rows.column(2).to_pylist(),
+                    )
+                    insert(batch.column(0), table)
+                    continue
+                futures = [
+                    pool.submit(enrich_ipc, to_ipc(rows.slice(i, _PART)))  # type: ignore[union-attr]
+                    for i in range(0, rows.num_rows, _PART)
+                ]
+                pending.append((batch.column(0), futures))
+                drain(_AHEAD)
+            drain(0)
     finally:
         cur.close()
         if pool is not None:
-            pool.shutdown()
+            pool.shutdown(cancel_futures=True)
     return todo
 
 
@@ -151,29 +171,33 @@ def detect_store(
     ).to_arrow_reader(_BATCH)
     seen: dict[str, int] = {}
     next_acct = 0
+    inf = float("inf")
+    next_signup = timed[0].created_ts if timed else inf
     observe = engine.observe
     with _bar(show_progress, total=total, desc="detect") as bar:
         for batch in reader:
             cols = batch.to_pydict()
-            ts, acc, ips, cfps = (
+            rows = zip(
                 cols["t"],
                 cols["account_id"],
                 cols["ip"],
                 cols["client_fingerprint"],
+                map(Enriched, *(cols[f] for f in _FIELDS)),
+                strict=True,
             )
-            fields = [cols[f] for f in _FIELDS]
-            for i, e in enumerate(zip(*fields, strict=True)):
-                t = ts[i]
-                while next_acct < len(timed) and timed[next_acct].created_ts <= t:  # type: ignore[operator]
-                    engine.observe_account(timed[next_acct])
-                    next_acct += 1
-                a = acc[i]
-                if a not in seen:
-                    seen[a] = 0
+            for t, a, ip, cfp, e in rows:
+                if next_signup <= t:  # accounts join at their sign-up time
+                    while next_acct < len(timed) and timed[next_acct].created_ts <= t:  # type: ignore[operator]
+                        engine.observe_account(timed[next_acct])
+                        next_acct += 1
+                    next_signup = timed[next_acct].created_ts if next_acct < len(timed) else inf
+                count = seen.get(a)
+                if count is None:
+                    count = 0
                     if a in untimed and a not in engine.accounts:
                         engine.observe_account(untimed[a])
-                seen[a] += 1
-                observe(t, a, Enriched(*e), ip=ips[i], client_fingerprint=cfps[i])
+                seen[a] = count + 1
+                observe(t, a, e, ip=ip, client_fingerprint=cfp)
             bar.update(batch.num_rows)
     return Detection(engine=engine, seen=seen, n_exchanges=total)
 

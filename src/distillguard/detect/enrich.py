@@ -204,7 +204,11 @@ def _int(value: Any) -> int:
 
 
 def enrich(endpoint: str, request: dict[str, Any], response: dict[str, Any] | None) -> Enriched:
-    """Enrich one exchange from its endpoint and decoded bodies."""
+    """Enrich one exchange from its endpoint and decoded bodies.
+
+    This is the reference definition; :mod:`distillguard.detect.fast_enrich` computes the
+    same values for many rows at once (from the same helpers, with caches).
+    """
     msgs = prompt_messages(endpoint, request)
     system = "\n".join(t for r, t in msgs if r == "system")
     users = [t for r, t in msgs if r == "user" and t]
@@ -213,42 +217,93 @@ def enrich(endpoint: str, request: dict[str, Any], response: dict[str, Any] | No
     tools = request.get("tools") or request.get("functions")
     # the task (first user turn) and the current turn; agent loops carry the task first
     bits = tag_text(user if len(users) < 2 else f"{users[0]}\n{user}")
-    if tools or has_tool_msgs:
-        bits |= TOOL
+    bits |= _request_bits(request, bool(tools or has_tool_msgs))
+    sys_bits, sys_key, sys_sim = system_fields(system)
+    bits |= sys_bits
+    if not bits:
+        bits = CHAT
+    prefix_key, suffix_key, dup_key = user_keys(user)
+    max_tokens = _max_tokens(request)
+    truncated, out_chars = _response_fields(endpoint, response)
+    return Enriched(
+        tags=bits,
+        prefix_key=prefix_key,
+        suffix_key=suffix_key,
+        dup_key=dup_key,
+        sys_key=sys_key,
+        sys_sim=sys_sim,
+        tools_key=_tools_key(tools),
+        max_tokens=max_tokens,
+        probe=_probe(request, max_tokens),
+        truncated=truncated,
+        depth=len(msgs),
+        out_chars=out_chars,
+        bias_key=_bias_key(request.get("logit_bias")),
+    )
+
+
+def _request_bits(request: dict[str, Any], tool_use: bool) -> int:
+    """Tags the request's shape sets: tool use, and reasoning asked for by parameter."""
+    bits = TOOL if tool_use else 0
     thinking = request.get("thinking")
     if (isinstance(thinking, dict) and thinking.get("type") == "enabled") or request.get(
         "reasoning_effort"
     ) == "high":
         bits |= COT
-    if system:  # a system prompt can ask for reasoning traces or grading on every call
-        head = system[:1500].lower()
-        bits |= GRADE if _RX[GRADE].search(head) else 0
-        bits |= COT if _COT_SYSTEM.search(head) else 0
-    if not bits:
-        bits = CHAT
+    return bits
+
+
+def system_fields(system: str) -> tuple[int, int, int]:
+    """(tag bits, ``sys_key``, ``sys_sim``) of a system prompt (all 0 when empty).
+
+    A system prompt can ask for reasoning traces or grading on every call.
+    """
+    if not system:
+        return 0, 0, 0
+    head = system[:1500].lower()
+    bits = GRADE if _RX[GRADE].search(head) else 0
+    bits |= COT if _COT_SYSTEM.search(head) else 0
+    sys_key = stable_hash(system)
+    return bits, sys_key, _sys_sim(sys_key, system)
+
+
+def user_keys(user: str) -> tuple[int, int, int]:
+    """(``prefix_key``, ``suffix_key``, ``dup_key``) of the current user turn."""
     norm = normalise(user)
     prefix_key, suffix_key = sentence_keys(norm)
-    sys_key = stable_hash(system) if system else 0
-    sys_sim = _sys_sim(sys_key, system) if system else 0
-    tools_key = 0
-    if tools:
-        names = []
-        for tool in tools if isinstance(tools, list) else []:
-            if isinstance(tool, dict):
-                fn = tool.get("function") if isinstance(tool.get("function"), dict) else tool
-                names.append(str(fn.get("name")))
-        tools_key = stable_hash("|".join(sorted(names)))
-    max_tokens = _int(
+    return prefix_key, suffix_key, stable_hash(norm) if norm else 0
+
+
+def _tools_key(tools: Any) -> int:
+    if not tools:
+        return 0
+    names = []
+    for tool in tools if isinstance(tools, list) else []:
+        if isinstance(tool, dict):
+            fn = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+            names.append(str(fn.get("name")))
+    return stable_hash("|".join(sorted(names)))
+
+
+def _max_tokens(request: dict[str, Any]) -> int:
+    return _int(
         request.get("max_tokens")
         or request.get("max_completion_tokens")
         or request.get("max_output_tokens")
     )
+
+
+def _probe(request: dict[str, Any], max_tokens: int) -> bool:
     # output-layer probing: logit_bias, or top-k logprobs on (near) single-token answers;
     # plain `logprobs: true` is what classifiers reading confidences send
     top_lp = request.get("top_logprobs")
-    probe = bool(request.get("logit_bias")) or bool(
+    return bool(request.get("logit_bias")) or bool(
         isinstance(top_lp, int) and top_lp > 0 and 0 < max_tokens <= 16
     )
+
+
+def _response_fields(endpoint: str, response: dict[str, Any] | None) -> tuple[bool, int]:
+    """(``truncated``, ``out_chars``) of a response body."""
     truncated = False
     if response:
         choices = response.get("choices")
@@ -256,22 +311,7 @@ def enrich(endpoint: str, request: dict[str, Any], response: dict[str, Any] | No
             truncated = choices[0].get("finish_reason") == "length"
         else:
             truncated = response.get("stop_reason") == "max_tokens"
-    out = response_text(endpoint, response)
-    return Enriched(
-        tags=bits,
-        prefix_key=prefix_key,
-        suffix_key=suffix_key,
-        dup_key=stable_hash(norm) if norm else 0,
-        sys_key=sys_key,
-        sys_sim=sys_sim,
-        tools_key=tools_key,
-        max_tokens=max_tokens,
-        probe=probe,
-        truncated=truncated,
-        depth=len(msgs),
-        out_chars=len(out),
-        bias_key=_bias_key(request.get("logit_bias")),
-    )
+    return truncated, len(response_text(endpoint, response))
 
 
 def _bias_key(bias: Any) -> int:
