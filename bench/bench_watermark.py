@@ -3,7 +3,8 @@
 Run ``.venv/bin/python bench/bench_watermark.py [--quick] [SECTION...]`` from the repository
 root; it prints Markdown tables for ``docs/benchmarks.md`` ("Watermark and provenance").
 Sections: ``kgw``, ``footprint``, ``attribution``, ``radioactivity``, ``robustness``,
-``speed`` (the default set) and ``hf`` (needs the optional torch/transformers extra).
+``speed`` (the default set), ``processor`` (only the logits-processor overhead, also part of
+``speed``) and ``hf`` (needs the optional torch/transformers extra).
 Everything is seeded; only ratios taken within one run are compared for speed.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -469,32 +471,7 @@ def bench_speed(teacher: NGramModel) -> None:
             f"{len(enc) / t_text / 1e6:.2f} M tokens/s",
         )
     )
-    # Generation overhead of the logits processor, in CPU time of this process (the
-    # machine is shared): 15 rounds, each timing plain, cold and warm generation back to
-    # back; the figure is the median of the per-round ratios. "cold" builds a new
-    # processor per run (every context's green list computed once), "warm" reuses one
-    # long-lived processor per key, as a server would.
-    start = teacher.tokenizer.encode("the")
-    warm = KGWBias(scheme, key)
-    teacher.generate(start, 20_000, np.random.default_rng(99), bias=warm)
-    times = {"plain": [], "cold": [], "warm": []}
-    for rep in range(15):
-        for label in times:
-            bias = {"plain": None, "cold": KGWBias(scheme, key), "warm": warm}[label]
-            t0 = time.process_time()
-            teacher.generate(start, 5_000, np.random.default_rng(rep), bias=bias)
-            times[label].append(time.process_time() - t0)
-    plain = np.array(times["plain"])
-    rate = 5_000 / np.median(plain) / 1e3
-    print(_row("reference-model generation, plain (CPU time)", f"{rate:.1f} k tokens/s"))
-    for label in ("cold", "warm"):
-        ratio = np.median(np.array(times[label]) / plain)
-        print(
-            _row(
-                f"… with KGW logits processor ({label}), median of 15 paired ratios",
-                f"+{(ratio - 1) * 100:.1f}% time",
-            )
-        )
+    _processor_overhead(teacher)
     tw = TextWatermarker(RING)
     short = "Sure! The color of the sky is blue because air scatters short wavelengths toward us."
     long_ = " ".join(_real_responses(300)[:200]) if SHARED.exists() else short * 20
@@ -505,6 +482,72 @@ def bench_speed(teacher: NGramModel) -> None:
             tw.apply(sample, f"acct-{i % 50}")
         dt = (time.process_time() - t0) / n
         print(_row(f"text watermark apply, {label}", f"{dt * 1e6:.0f} µs"))
+
+
+def _processor_overhead(teacher: NGramModel, rounds: int = 21) -> None:
+    """Generation time with and without the KGW processor, paired runs, median ratios.
+
+    CPU time of this process (the machine is shared). Each round times every mode back to
+    back on the same seed: ``plain`` (no processor); ``warm`` (one long-lived processor, as
+    a server keeps per account); ``cold`` (a new processor per run: every context is new
+    to it, the key's list bank already exists); ``new key`` (a new processor and a key
+    never used before: its bank is built during the run); and the per-context variant
+    (``n_lists=None``: every new context hashes the whole vocabulary). The same comparison
+    is repeated with short 300-token generations, a new processor for each (one request).
+    """
+    scheme, classic = KGWScheme(), KGWScheme(n_lists=None)
+    key = RING.account_key("s", "kgw")
+    start = teacher.tokenizer.encode("the")
+    warm = KGWBias(scheme, key)
+    teacher.generate(start, 20_000, np.random.default_rng(99), bias=warm)
+    fresh = iter(range(10**9))
+    modes = {
+        "plain": lambda: None,
+        "warm": lambda: warm,
+        "cold": lambda: KGWBias(scheme, key),
+        "new key": lambda: KGWBias(scheme, RING.account_key(f"new-{next(fresh)}", "kgw")),
+        "per-context lists, cold": lambda: KGWBias(classic, key),
+    }
+    for n_tokens, reps, labels in (
+        (5_000, rounds, list(modes)),
+        (300, 4 * rounds, ["plain", "cold", "new key"]),
+    ):
+        times: dict[str, list[float]] = {label: [] for label in labels}
+        for rep in range(reps):
+            for label in labels:
+                bias = modes[label]()
+                t0 = time.process_time()
+                teacher.generate(start, n_tokens, np.random.default_rng(rep), bias=bias)
+                times[label].append(time.process_time() - t0)
+        plain = np.array(times["plain"])
+        per_token = np.median(plain) / n_tokens * 1e6
+        print(
+            _row(
+                f"reference-model generation, {n_tokens:,}-token runs, plain (CPU time)",
+                f"{1e3 / per_token:.1f} k tokens/s ({per_token:.1f} µs/token)",
+            )
+        )
+        for label in labels[1:]:
+            ratio = np.median(np.array(times[label]) / plain)
+            print(
+                _row(
+                    f"… + KGW logits processor ({label}), median of {reps} paired ratios",
+                    f"{(ratio - 1) * 100:+.1f}% time ({(ratio - 1) * per_token:+.2f} µs/token)",
+                )
+            )
+    v = teacher.tokenizer.vocab_size
+    t0 = time.process_time()
+    for i in range(20):
+        bank = scheme.bank(RING.account_key(f"bank-{i}", "kgw"), v)
+        for j in range(scheme.n_lists or 0):
+            bank.row(j)
+    dt = (time.process_time() - t0) / 20
+    print(
+        _row(
+            f"building one key's whole bank ({scheme.n_lists} lists × {v:,})", f"{dt * 1e3:.1f} ms"
+        )
+    )
+    print(f"(load average during the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
 
 
 def bench_hf() -> None:
@@ -587,6 +630,11 @@ def main() -> None:
             bench_robustness(teacher, 20 if q else 200)
         elif section == "speed":
             bench_speed(teacher)
+        elif section == "processor":
+            print("\nKGW logits processor overhead (CPU time; the machine was shared)")
+            print(_row("measure", "value"))
+            print(_row("---", "---"))
+            _processor_overhead(teacher)
         elif section == "hf":
             bench_hf()
         else:

@@ -91,20 +91,32 @@ def test_bank_cache_is_bounded_and_rebuilds_identically(keyring) -> None:
     assert not all(np.array_equal(first[0], x) for x in first[1:])
 
 
-def test_processor_caches_are_bounded_and_follow_the_vocabulary(keyring) -> None:
-    scheme = KGWScheme(0.25, 2.0, 2)
+@pytest.mark.parametrize("n_lists", [256, None])
+def test_processor_follows_the_vocabulary_and_bounds_its_cache(n_lists, keyring) -> None:
+    scheme = KGWScheme(0.25, 2.0, 2, n_lists=n_lists)
     key = keyring.account_key("acct-3", "kgw")
-    bias = KGWBias(scheme, key, cache_size=5, cache_bytes=8 * 400 * 16)
+    bias = KGWBias(scheme, key, cache_size=5)
     seed = np.array([key.seed], dtype=np.uint64)
     for vocab in (400, 300, 400):
         for context in _contexts(2, vocab, 60, seed=vocab):
             out = bias(context, np.zeros(vocab))
-            assert np.array_equal(
-                out, 2.0 * scheme.green(seed, scheme.candidate_hashes(context, vocab))[0]
-            )
-            assert len(bias._cache) <= 5 and len(bias._lists) <= max(16, 400 * 16 // vocab)
+            expected = scheme.green(seed, scheme.candidate_hashes(context, vocab))[0]
+            assert np.array_equal(out, 2.0 * expected)
+            if n_lists is None:
+                assert len(bias._cache) <= 5
     assert bias([], np.zeros(3)).shape == (3,)
     assert bias([5], np.ones(400))[0] == 1.0  # shorter than the context: unchanged
+
+
+def test_processors_of_one_key_share_read_only_rows(keyring) -> None:
+    scheme = KGWScheme()
+    key = keyring.account_key("acct-4", "kgw")
+    row = KGWBias(scheme, key).boost([9], 500)
+    assert KGWBias(scheme, key).boost([9], 500) is row  # a new request starts warm
+    with pytest.raises(ValueError):
+        row[0] = 1.0
+    other = KGWBias(scheme, keyring.account_key("acct-5", "kgw")).boost([9], 500)
+    assert not np.array_equal(other, row)
 
 
 def test_invalid_list_counts_are_refused(tmp_path, keyring, capsys) -> None:

@@ -50,11 +50,9 @@ class HFKGWLogitsProcessor:
         h = self.bias.scheme.context_width
         if input_ids.shape[-1] < h:
             return scores
-        rows = []
-        for context in input_ids[:, -h:].tolist():
-            vec = self.bias.boost(context, scores.shape[-1])
-            rows.append(torch.from_numpy(vec))
-        boost = torch.stack(rows).to(device=scores.device, dtype=scores.dtype)
+        v = scores.shape[-1]
+        rows = np.stack([self.bias.boost(ctx, v) for ctx in input_ids[:, -h:].tolist()])
+        boost = torch.from_numpy(rows).to(device=scores.device, dtype=scores.dtype)
         return scores + boost
 
 
@@ -97,4 +95,4 @@ class VLLMKGWLogitsProcessor:
         if isinstance(logits, np.ndarray):
             return logits + vec
         torch = _torch()
-        return logits + torch.as_tensor(vec, device=logits.device, dtype=logits.dtype)
+        return logits + torch.tensor(vec, device=logits.device, dtype=logits.dtype)

@@ -35,6 +35,15 @@ DEFAULT_LISTS = 256
 #: Lists built together when a bank first needs one of them (amortises NumPy call overhead).
 _BLOCK = 16
 
+#: Bytes of float boost rows a bank keeps per key (one row is 8 x vocabulary size).
+_BOOST_BYTES = 16 << 20
+
+#: Contexts whose boost row a bank remembers (they share the list rows: a few MB at most).
+_MAX_CONTEXTS = 1 << 16
+
+#: Largest key-independent (list, token) unit matrix a scheme keeps for bank building.
+_UNIT_BYTES = 16 << 20
+
 
 class KGWScheme(TokenScheme):
     """Green-list scheme: ``gamma`` green fraction, ``delta`` logit boost.
@@ -66,6 +75,7 @@ class KGWScheme(TokenScheme):
         self._banks: OrderedDict[tuple[int, int], GreenBank] = OrderedDict()
         self._banks_lock = threading.Lock()
         self._token_lists: list[int] = []
+        self._unit_matrix = np.empty((0, 0), dtype=np.uint64)
 
     def __repr__(self) -> str:
         return (
@@ -109,6 +119,24 @@ class KGWScheme(TokenScheme):
             self._token_lists = cached
         return cached
 
+    def list_units(self, lo: int, hi: int, vocab_size: int) -> np.ndarray:
+        """Unit hashes (list ``i``, token ``t``) for lists ``lo..hi-1``: shape (hi-lo, V).
+
+        Key-independent; kept for the last vocabulary when it is small (``_UNIT_BYTES``),
+        which halves the cost of building a new key's bank.
+        """
+        labels = self._labels
+        if labels is None:
+            raise WatermarkError("the scheme has no list bank (n_lists=None)")
+        cand = self._candidates(vocab_size)
+        if labels.size * vocab_size * 8 > _UNIT_BYTES:
+            return combine(labels[lo:hi, None], cand[None, :])
+        cached = self._unit_matrix
+        if cached.shape != (labels.size, vocab_size):
+            cached = combine(labels[:, None], cand[None, :])
+            self._unit_matrix = cached
+        return cached[lo:hi]
+
     def green_mask(self, key: AccountKey, context: Sequence[int], vocab_size: int) -> np.ndarray:
         """Boolean green list over the vocabulary after ``context`` (a new array)."""
         if self.n_lists is None:
@@ -145,12 +173,16 @@ class KGWScheme(TokenScheme):
 
 
 class GreenBank:
-    """All ``n_lists`` green lists of one key over one vocabulary, built on first use.
+    """All ``n_lists`` green lists of one key over one vocabulary, and its boost rows.
 
     Row ``i`` is :meth:`KGWScheme.green` of the unit hashes (list ``i``, token ``t``) for
     every token ``t``: exactly what the detector computes for those units. Rows are built
     ``_BLOCK`` lists at a time (one NumPy pass), so a key costs at most
     ``n_lists x V`` keyed hashes over its lifetime, however many contexts it meets.
+
+    The bank also keeps, for every :class:`KGWBias` of its key, the additive boost rows
+    (``delta`` on green tokens, read-only) per list and per context met, so a new request
+    of a known account starts warm. Both caches are bounded (emptied when full).
     """
 
     def __init__(self, scheme: KGWScheme, seed: int, vocab_size: int) -> None:
@@ -164,9 +196,18 @@ class GreenBank:
         self._built = [False] * -(-n // _BLOCK)
         self._self_row: np.ndarray | None = None
         self.nbytes = n * vocab_size
+        self._h = scheme.context_width
+        self._shared = not scheme.self_hash
+        self._token_lists = scheme.token_lists(vocab_size) if self._shared and self._h == 1 else []
+        per_row = 8 * vocab_size
+        self._lists: dict[int, np.ndarray] = {}
+        self._max_lists = max(16, _BOOST_BYTES // per_row)
+        #: Context (last token, or tuple of the last ``context_width``) -> boost row.
+        self.contexts: dict[object, np.ndarray] = {}
+        self._max_contexts = _MAX_CONTEXTS if self._shared else max(16, _BOOST_BYTES // per_row)
 
     def row(self, index: int) -> np.ndarray:
-        """Green flags of list ``index`` (a read-only view; copy before changing it)."""
+        """Green flags of list ``index`` (a view into the bank; copy before changing it)."""
         block = index // _BLOCK
         if not self._built[block]:
             self._build(block)
@@ -176,8 +217,7 @@ class GreenBank:
         scheme = self.scheme
         lo = block * _BLOCK
         hi = min(lo + _BLOCK, self._rows.shape[0])
-        labels = scheme._labels[lo:hi]  # type: ignore[index]
-        units = combine(labels[:, None], scheme._candidates(self.vocab_size)[None, :])
+        units = scheme.list_units(lo, hi, self.vocab_size)
         flags = scheme.green(self._seed, units.ravel())[0]
         self._rows[lo:hi] = flags.reshape(hi - lo, self.vocab_size)
         self._built[block] = True
@@ -190,16 +230,45 @@ class GreenBank:
             self._self_row = self.scheme.green(self._seed, units)[0]
         return self._self_row
 
+    def boost(self, context: Sequence[int], key: AccountKey) -> np.ndarray:
+        """The read-only ``delta * green`` row after ``context`` (a full window)."""
+        h = self._h
+        ctx: object = context[-1] if h == 1 else tuple(context[-h:])
+        vec = self.contexts.get(ctx)
+        if vec is not None:
+            return vec
+        scheme = self.scheme
+        if self._shared:
+            t = context[-1]
+            if h == 1 and 0 <= t < len(self._token_lists):
+                index = self._token_lists[t]
+            else:
+                index = scheme.slot(scheme.context_hash(context))
+            vec = self._lists.get(index)
+            if vec is None:
+                if len(self._lists) >= self._max_lists:
+                    self._lists.clear()
+                vec = self.row(index) * scheme.delta
+                vec.flags.writeable = False
+                self._lists[index] = vec
+        else:
+            vec = scheme.green_mask(key, context, self.vocab_size) * scheme.delta
+            vec.flags.writeable = False
+        if len(self.contexts) >= self._max_contexts:
+            self.contexts.clear()
+        self.contexts[ctx] = vec
+        return vec
+
 
 class KGWBias:
     """Generation side of KGW for one key: ``bias(context, logits) -> logits``.
 
-    Holds the scheme and the key and caches the boost row (``delta`` on green tokens) of
-    each context it has met; with a list bank, contexts that select the same list share
-    one row, made from the bank's row with one multiplication. The per-token cost is one
-    dictionary lookup and one vector addition. Caches are bounded by ``cache_size``
-    contexts and ``cache_bytes`` of rows (emptied when full). One instance serves one
-    vocabulary at a time (a logits row of another length resets it).
+    Holds the scheme and the key. With a list bank the boost rows live in the key's
+    :class:`GreenBank` (shared by every processor of that key, so a new one starts warm);
+    with ``n_lists=None`` it caches one row per context itself, bounded by ``cache_size``
+    contexts and ``cache_bytes`` (emptied when full). The per-token cost is one dictionary
+    lookup and one vector addition. One instance serves one vocabulary at a time (a logits
+    row of another length resets it).
     """
 
     def __init__(
@@ -215,62 +284,41 @@ class KGWBias:
         self.key = key
         self._h = scheme.context_width
         self._cache: dict[object, np.ndarray] = {}
-        self._lists: dict[int, np.ndarray] = {}
         self._cache_size = cache_size
         self._cache_bytes = cache_bytes
         self._max_rows = 1
         self._v = -1
         self._bank: GreenBank | None = None
-        self._token_lists: list[int] = []
-        self._shared = scheme.n_lists is not None and not scheme.self_hash
 
     def _reset(self, vocab_size: int) -> None:
         if vocab_size < 2:
             raise WatermarkError("a logits row needs at least 2 entries")
-        self._cache.clear()
-        self._lists.clear()
         self._v = vocab_size
-        self._max_rows = max(16, self._cache_bytes // (8 * vocab_size))
         if self.scheme.n_lists is not None:
             self._bank = self.scheme.bank(self.key, vocab_size)
-            if self._shared and self._h == 1:
-                self._token_lists = self.scheme.token_lists(vocab_size)
+            self._cache = self._bank.contexts
+        else:
+            self._cache = {}
+            self._max_rows = max(16, self._cache_bytes // (8 * vocab_size))
 
     def boost(self, context: Sequence[int], vocab_size: int) -> np.ndarray:
-        """The additive ``delta * green`` row after ``context`` (cached; do not modify it)."""
+        """The additive ``delta * green`` row after ``context`` (read-only, cached)."""
         h = self._h
         if len(context) < h:
             raise WatermarkError(f"context needs at least {h} tokens")
         if vocab_size != self._v:
             self._reset(vocab_size)
+        if self._bank is not None:
+            return self._bank.boost(context, self.key)
         ctx: object = context[-1] if h == 1 else tuple(context[-h:])
         vec = self._cache.get(ctx)
         if vec is None:
-            vec = self._build(ctx, context)
-        return vec
-
-    def _build(self, ctx: object, context: Sequence[int]) -> np.ndarray:
-        scheme = self.scheme
-        h = self._h
-        if self._shared:
-            t = int(context[-1])
-            if h == 1 and 0 <= t < len(self._token_lists):
-                index = self._token_lists[t]
-            else:
-                index = scheme.slot(scheme.context_hash(context))
-            vec = self._lists.get(index)
-            if vec is None:
-                if len(self._lists) >= self._max_rows:
-                    self._lists.clear()
-                vec = self._bank.row(index) * scheme.delta  # type: ignore[union-attr]
-                self._lists[index] = vec
-            limit = self._cache_size
-        else:
-            vec = scheme.green_mask(self.key, context, self._v) * scheme.delta
-            limit = min(self._cache_size, self._max_rows)
-        if len(self._cache) >= limit:
-            self._cache.clear()
-        self._cache[ctx] = vec
+            scheme = self.scheme
+            vec = scheme.green_mask(self.key, context, vocab_size) * scheme.delta
+            vec.flags.writeable = False
+            if len(self._cache) >= min(self._cache_size, self._max_rows):
+                self._cache.clear()
+            self._cache[ctx] = vec
         return vec
 
     def __call__(self, context: Sequence[int], logits: np.ndarray) -> np.ndarray:
