@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import re
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -12,6 +18,11 @@ from distillguard.detect.batch import detect_store, write_results
 from distillguard.detect.evaluate import evaluate, format_report
 from distillguard.detect.policy import load_policy
 from distillguard.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from distillguard.store import Store
 
 __all__ = ["configure_detect", "configure_eval", "run_detect", "run_eval"]
 
@@ -22,26 +33,73 @@ def _source_args(parser: argparse.ArgumentParser, required_help: str) -> None:
     parser.add_argument("--db", metavar="FILE", help="read this DuckDB store instead")
 
 
-def _open(args: argparse.Namespace, *, need: bool):
+#: Inputs bigger than this (bytes on disk) are ingested into a temporary store FILE, so the
+#: bodies live on disk and peak memory stays bounded (an in-memory store holds them all).
+MEMORY_STORE_MAX = 64 * 2**20
+_MEMORY_ENV = "DISTILLGUARD_DUCKDB_MEMORY"
+_SIZE = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B)", re.I)
+
+
+def _input_bytes(paths: list[str]) -> int:
+    """Total size of the input files (folders walked); unreadable paths count as 0."""
+    total = 0
+    for given in paths:
+        path = Path(given)
+        with contextlib.suppress(OSError):
+            if path.is_dir():
+                total += sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+            else:
+                total += path.stat().st_size
+    return total
+
+
+def _limit_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """Cap DuckDB's buffer memory on a file-backed store (it spills sorts and joins to disk).
+
+    ``$DISTILLGUARD_DUCKDB_MEMORY`` (e.g. ``4GB``) overrides the 2 GB default.
+    """
+    limit = os.environ.get(_MEMORY_ENV, "2GB").strip()
+    if not _SIZE.fullmatch(limit):
+        raise ConfigError(f"{_MEMORY_ENV} must be a size such as 2GB or 512MiB, got {limit!r}")
+    con.execute(f"SET memory_limit = '{limit}'")
+
+
+@contextlib.contextmanager
+def _opened(args: argparse.Namespace, *, need: bool) -> Iterator[Store | None]:
+    """The store the command reads: ingested from ``--exchanges`` or opened from ``--db``.
+
+    Big ``--exchanges`` inputs go into a store file in a temporary folder (``$TMPDIR``),
+    removed afterwards, instead of memory.
+    """
     from distillguard.store import Store
 
     if args.exchanges and args.db:
         raise ConfigError("give either --exchanges or --db, not both")
     if args.exchanges:
-        store = Store(":memory:")
-        report = store.ingest(args.exchanges, accounts=args.accounts, show_progress=True)
-        if report.rejected:
-            print(f"distillguard: {report.rejected} invalid records skipped", file=sys.stderr)
-        return store
+        with contextlib.ExitStack() as stack:
+            if _input_bytes(args.exchanges) > MEMORY_STORE_MAX:
+                folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="distillguard-"))
+                store = stack.enter_context(Store(Path(folder) / "detect.duckdb"))
+                _limit_memory(store.con)
+            else:
+                store = stack.enter_context(Store(":memory:"))
+            report = store.ingest(args.exchanges, accounts=args.accounts, show_progress=True)
+            if report.rejected:
+                print(f"distillguard: {report.rejected} invalid records skipped", file=sys.stderr)
+            yield store
+        return
     if args.db:
         if args.accounts:
             raise ConfigError("--accounts goes with --exchanges (the store has its accounts)")
         if not Path(args.db).is_file():
             raise InputError(f"{args.db}: no such store (run 'distillguard ingest' first)")
-        return Store(args.db)
+        with Store(args.db) as store:
+            _limit_memory(store.con)
+            yield store
+        return
     if need:
         raise ConfigError("give --exchanges PATH... or --db FILE")
-    return None
+    yield None
 
 
 def configure_detect(parser: argparse.ArgumentParser) -> None:
@@ -52,8 +110,9 @@ def configure_detect(parser: argparse.ArgumentParser) -> None:
 
 def run_detect(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
-    store = _open(args, need=True)
-    with store:
+    with _opened(args, need=True) as store:
+        if store is None:  # need=True yields a store or raises
+            raise ConfigError("give --exchanges PATH... or --db FILE")
         det = detect_store(store.con, policy)
     paths = write_results(det, args.out)
     flagged = sum(1 for a in det.seen if det.engine.accounts[a].flagged_ts is not None)
@@ -73,12 +132,8 @@ def configure_eval(parser: argparse.ArgumentParser) -> None:
 
 def run_eval(args: argparse.Namespace) -> int:
     results = Path(args.results)
-    store = _open(args, need=False)
-    try:
+    with _opened(args, need=False) as store:
         metrics = evaluate(Path(args.labels), results, store.con if store else None)
-    finally:
-        if store is not None:
-            store.close()
     print(format_report(metrics))
     out = Path(args.json) if args.json else results / "eval.json"
     out.write_bytes(orjson.dumps(metrics, option=orjson.OPT_INDENT_2))
