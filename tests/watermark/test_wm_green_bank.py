@@ -133,3 +133,17 @@ def test_invalid_list_counts_are_refused(tmp_path, keyring, capsys) -> None:
     assert main([*args, "--green-lists", "-2"]) != 0
     assert "--green-lists" in capsys.readouterr().err
     assert main([*args, "--green-lists", "0", "--json"]) == 0
+
+
+def test_large_vocabulary_path_builds_rows_per_list(monkeypatch, keyring) -> None:
+    from distillguard.watermark import kgw
+
+    monkeypatch.setattr(kgw, "_BOOST_BYTES", 8 * 300 * 4)  # no dense boost matrix
+    scheme = KGWScheme()
+    key = keyring.account_key("acct-6", "kgw")
+    bias = KGWBias(scheme, key)
+    seed = np.array([key.seed], dtype=np.uint64)
+    for context in _contexts(1, 300, 80, seed=3):
+        expected = scheme.green(seed, scheme.candidate_hashes(context, 300))[0]
+        assert np.array_equal(bias(context, np.zeros(300)), 2.0 * expected)
+    assert len(scheme.bank(key, 300)._lists) <= 16

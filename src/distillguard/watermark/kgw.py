@@ -195,13 +195,17 @@ class GreenBank:
         self._rows = np.zeros((n, vocab_size), dtype=bool)
         self._built = [False] * -(-n // _BLOCK)
         self._self_row: np.ndarray | None = None
-        self.nbytes = n * vocab_size
         self._h = scheme.context_width
         self._shared = not scheme.self_hash
         self._token_lists = scheme.token_lists(vocab_size) if self._shared and self._h == 1 else []
         per_row = 8 * vocab_size
+        # boost rows of every list, built with the flags, when they fit _BOOST_BYTES;
+        # otherwise made per list on demand and kept up to that budget
+        dense = self._shared and n * per_row <= _BOOST_BYTES
+        self._boost = np.zeros((n, vocab_size) if dense else (0, 0), dtype=np.float64)
         self._lists: dict[int, np.ndarray] = {}
         self._max_lists = max(16, _BOOST_BYTES // per_row)
+        self.nbytes = n * vocab_size + min(n * per_row, _BOOST_BYTES)
         #: Context (last token, or tuple of the last ``context_width``) -> boost row.
         self.contexts: dict[object, np.ndarray] = {}
         self._max_contexts = _MAX_CONTEXTS if self._shared else max(16, _BOOST_BYTES // per_row)
@@ -218,8 +222,10 @@ class GreenBank:
         lo = block * _BLOCK
         hi = min(lo + _BLOCK, self._rows.shape[0])
         units = scheme.list_units(lo, hi, self.vocab_size)
-        flags = scheme.green(self._seed, units.ravel())[0]
-        self._rows[lo:hi] = flags.reshape(hi - lo, self.vocab_size)
+        flags = scheme.green(self._seed, units.ravel())[0].reshape(hi - lo, self.vocab_size)
+        self._rows[lo:hi] = flags
+        if self._boost.size:
+            np.multiply(flags, scheme.delta, out=self._boost[lo:hi])
         self._built[block] = True
 
     def self_row(self) -> np.ndarray:
@@ -248,7 +254,8 @@ class GreenBank:
             if vec is None:
                 if len(self._lists) >= self._max_lists:
                     self._lists.clear()
-                vec = self.row(index) * scheme.delta
+                flags = self.row(index)
+                vec = self._boost[index] if self._boost.size else flags * scheme.delta
                 vec.flags.writeable = False
                 self._lists[index] = vec
         else:
