@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import pyarrow as pa
 
+from distillguard.store._lines import parse_exchange_lines
 from distillguard.store._readers import Block, Reject, parse_block, rows_to_table
 from distillguard.store._rows import exchange_row
 from distillguard.store._schema import EXCHANGE_SCHEMA
@@ -59,10 +60,14 @@ def parse_exchange_block(block: Block) -> Parsed:
     """Parse one block of exchange records into an Arrow table (runs in a worker)."""
     started = time.process_time()
     with no_gc():
-        result = parse_block(block, exchange_row)
-        table = rows_to_table(result.rows, EXCHANGE_SCHEMA)
+        if block.data is not None:
+            table, rejects, read = parse_exchange_lines(block.data, block.file, block.first_line)
+        else:
+            result = parse_block(block, exchange_row)
+            table = rows_to_table(result.rows, EXCHANGE_SCHEMA)
+            rejects, read = result.rejects, result.read
     cpu = time.process_time() - started
-    return Parsed(table, result.rejects, result.read, block.nbytes, cpu)
+    return Parsed(table, rejects, read, block.nbytes, cpu)
 
 
 def worker_count(total_bytes: int) -> int:

@@ -9,7 +9,6 @@ pool can parse them on every core while the writer inserts.
 from __future__ import annotations
 
 import contextlib
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,11 @@ import pyarrow.parquet as pq
 
 from distillguard.errors import InputError, RecordError
 
+try:  # ISA-L inflates gzip about three times faster than zlib, with the same API
+    from isal import isal_zlib as _zlib
+except ImportError:  # pragma: no cover - isal is a dependency; zlib is the fallback
+    import zlib as _zlib  # type: ignore[no-redef]
+
 __all__ = [
     "JSON_FIELD_KEY",
     "Block",
@@ -29,6 +33,7 @@ __all__ = [
     "blocks",
     "discover",
     "parse_block",
+    "parse_line",
     "rows_to_table",
 ]
 
@@ -146,7 +151,7 @@ def _gunzip_chunks(raw: BinaryIO) -> Iterator[bytes]:
     Unlike :class:`gzip.GzipFile`, every byte decompressed before a truncation or a
     corrupt member is handed out first; then :class:`_Damaged` is raised.
     """
-    inflater = zlib.decompressobj(wbits=31)
+    inflater = _zlib.decompressobj(wbits=31)
     fed = False  # whether the current member has received any bytes
     while True:
         data = raw.read(_BLOCK_BYTES // 4)
@@ -158,14 +163,14 @@ def _gunzip_chunks(raw: BinaryIO) -> Iterator[bytes]:
             fed = True
             try:
                 out = inflater.decompress(data)
-            except zlib.error as exc:
+            except _zlib.error as exc:
                 raise _Damaged(f"corrupt gzip data ({exc})") from None
             if out:
                 yield out
             if not inflater.eof:
                 break
             data = inflater.unused_data
-            inflater = zlib.decompressobj(wbits=31)
+            inflater = _zlib.decompressobj(wbits=31)
             fed = False
             if not data.strip(b"\0"):  # padding after the last member
                 break
@@ -253,6 +258,24 @@ def _raw_text(obj: Any) -> str:
         return repr(obj)
 
 
+def _line_reject(raw: bytes, lineno: int, file: str, message: str) -> Reject:
+    return Reject(file, lineno, message, raw.decode("utf-8", "replace").rstrip("\r"))
+
+
+def parse_line(
+    raw: bytes, lineno: int, file: str, convert: Callable[[Any], tuple[Any, ...]]
+) -> tuple[tuple[Any, ...] | None, Reject | None]:
+    """The row of one non-blank JSON line, or its reject (exactly as :func:`parse_block`)."""
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return None, _line_reject(raw, lineno, file, f"invalid JSON ({exc})")
+    try:
+        return convert(obj), None
+    except RecordError as exc:
+        return None, _line_reject(raw, lineno, file, str(exc))
+
+
 def parse_block(block: Block, convert: Callable[[Any], tuple[Any, ...]]) -> BlockResult:
     """Rows and rejects of one block; ``convert`` maps a decoded record to its row."""
     out = BlockResult()
@@ -267,14 +290,12 @@ def parse_block(block: Block, convert: Callable[[Any], tuple[Any, ...]]) -> Bloc
             try:
                 obj = loads(raw)
             except orjson.JSONDecodeError as exc:
-                text = raw.decode("utf-8", "replace").rstrip("\r")
-                out.rejects.append(Reject(block.file, lineno, f"invalid JSON ({exc})", text))
+                out.rejects.append(_line_reject(raw, lineno, block.file, f"invalid JSON ({exc})"))
                 continue
             try:
                 append(convert(obj))
             except RecordError as exc:
-                text = raw.decode("utf-8", "replace").rstrip("\r")
-                out.rejects.append(Reject(block.file, lineno, str(exc), text))
+                out.rejects.append(_line_reject(raw, lineno, block.file, str(exc)))
     else:
         objects = block.objects
         if block.batch is not None:

@@ -11,6 +11,7 @@ can never disagree about a record.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -58,8 +59,27 @@ def dumps(value: Any) -> bytes:
     """
     try:
         return _orjson_dumps(value, default=_default)
-    except TypeError:  # a Parquet map with non-string keys
-        return _orjson_dumps(value, default=_default, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # a Parquet map with non-string keys, or nesting orjson cannot write
+        try:
+            return _orjson_dumps(value, default=_default, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:
+            return _deep_dumps(value)
+
+
+def _deep_dumps(value: Any) -> bytes:
+    """Compact JSON of a value nested deeper than orjson writes (254 levels).
+
+    orjson reads up to 1,024 levels but writes at most 254, so such a body used to stop the
+    ingest. The standard library writes it (as compact JSON with the same values; floats in
+    Python's notation); beyond what it can write either, the record is rejected.
+    """
+    try:
+        text = json.dumps(
+            value, default=_default, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
+    except (RecursionError, TypeError, ValueError) as exc:
+        raise RecordError(f"a body is nested too deeply to store ({exc})") from None
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _extra(obj: JSONObject, known: frozenset[str]) -> bytes | None:
