@@ -3,8 +3,8 @@
 Run ``.venv/bin/python bench/bench_watermark.py [--quick] [SECTION...]`` from the repository
 root; it prints Markdown tables for ``docs/benchmarks.md`` ("Watermark and provenance").
 Sections: ``kgw``, ``footprint``, ``attribution``, ``radioactivity``, ``robustness``,
-``speed`` (the default set), ``processor`` (only the logits-processor overhead, also part of
-``speed``) and ``hf`` (needs the optional torch/transformers extra).
+``speed`` (the default set), ``kgw-null`` (1,000 KGW null corpora), ``processor`` (only the
+logits-processor overhead, also part of ``speed``) and ``hf`` (needs torch/transformers).
 Everything is seeded; only ratios taken within one run are compared for speed.
 """
 
@@ -248,6 +248,30 @@ def bench_attribution(teacher: NGramModel, n_keys: int, n_null: int) -> None:
         f"null, KGW: {n_null // 10} corpora of 20 reference-model texts: "
         f"{false_kgw} false attributions; smallest corrected log10 p {min_kgw:.2f} "
         f"({dt:.0f} s for all null corpora)"
+    )
+
+
+def bench_kgw_null(teacher: NGramModel, n_keys: int, n_null: int) -> None:
+    """KGW false attributions alone: n_null corpora of 20 texts against n_keys keys."""
+    accounts = [f"acct-{i:05d}" for i in range(n_keys)]
+    kgw = KGWScheme()
+    seeds = RING.seeds(accounts, "kgw")
+    outsider = Keyring({"other": bytes(range(200, 232))})
+    false, smallest = 0, 0.0
+    for j in range(n_null):
+        ob = KGWBias(kgw, outsider.account_key(f"o{j}", "kgw")) if j % 2 else None
+        texts = [
+            teacher.generate([300 + i], 100, np.random.default_rng(10_000 + 50 * j + i), bias=ob)
+            for i in range(20)
+        ]
+        units = Units.merge([kgw.units(x) for x in texts])
+        res = attribute(kgw, units, RING, accounts, seeds=seeds, top=1)
+        false += len(res.significant(1e-6))
+        smallest = min(smallest, res.ranked[0].log10_p_corrected)
+    print(
+        f"\nnull, KGW: {n_null} corpora of 20 reference-model texts (half marked with outside "
+        f"keys) against {n_keys:,} keys: {false} false attributions at corrected p<1e-6; "
+        f"smallest corrected log10 p {smallest:.2f}"
     )
 
 
@@ -624,6 +648,8 @@ def main() -> None:
             bench_kgw(teacher, 40 if q else 500)
         elif section == "attribution":
             bench_attribution(teacher, 2_000 if q else 24_000, 20 if q else 1_000)
+        elif section == "kgw-null":
+            bench_kgw_null(teacher, 2_000 if q else 24_000, 20 if q else 1_000)
         elif section == "radioactivity":
             bench_radioactivity(teacher, 4 if q else 40, 20_000)
         elif section == "robustness":
