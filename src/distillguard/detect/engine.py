@@ -16,6 +16,8 @@ never as a clean bill of health.
 from __future__ import annotations
 
 import ipaddress
+import math
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +41,7 @@ _LINK_CAPS = {
     "ipc": "ip_client",
     "burst": "signup_burst",
 }
+_MAX_PAIRS = 2_000_000  # co-starting account pairs tracked before single coincidences are dropped
 _WARM = 12  # exchanges before an account's own behaviour is judged at all
 
 
@@ -72,6 +75,7 @@ class VerdictChange:
 
 class _Acct:
     __slots__ = (
+        "burst",
         "flagged_ts",
         "info",
         "last_link",
@@ -93,10 +97,11 @@ class _Acct:
         self.flagged_ts: float | None = None
         self.tpl_reg = 0
         self.last_link: tuple[object, ...] = ()
+        self.burst = 0  # accounts signed up from the same subnet within the burst window
 
 
 class _Cluster:
-    __slots__ = ("assessment", "convicted", "members", "next_due", "pattern", "stats")
+    __slots__ = ("assessment", "contrast", "convicted", "members", "next_due", "pattern", "stats")
 
     def __init__(self) -> None:
         self.next_due = 0
@@ -105,6 +110,8 @@ class _Cluster:
         self.members: list[str] = []
         self.assessment: Assessment | None = None
         self.convicted = False
+        # per-feature log-likelihood weights: core members' traffic vs the other members'
+        self.contrast: list[tuple[float, float]] | None = None
 
 
 def _due(n: int) -> bool:
@@ -140,7 +147,7 @@ class Engine:
         self._ev = p.section("evidence")
         link = p.section("linking")
         self.linker = Linker(
-            {k: link[v] for k, v in _LINK_CAPS.items()},
+            {**{k: link[v] for k, v in _LINK_CAPS.items()}, "sync": 2},
             relative={
                 "cfs": link["relative_share"],
                 "sys": link["relative_share"],
@@ -150,6 +157,13 @@ class Engine:
             floor=link["relative_floor"],
         )
         self._burst_s = max(1, int(link["signup_burst_seconds"]))
+        self._window_s = float(self._cl["burst_window_seconds"])
+        self._sync_min = int(link["synchronized_starts"])
+        self._sync_window = float(link["sync_window_seconds"])
+        self._session_gap = float(link["session_gap_seconds"])
+        self._starts: deque[tuple[float, str]] = deque()
+        self._pairs: dict[tuple[str, str], int] = {}
+        self._signups: dict[str, list[tuple[float, str]]] = {}
         self.accounts: dict[str, _Acct] = {}
         self.clusters: dict[str, _Cluster] = {}
         self.now = float("-inf")
@@ -160,6 +174,7 @@ class Engine:
     def observe_account(self, info: AccountInfo) -> None:
         """An account exists from now on (its sign-up, or its first exchange)."""
         acct = self.accounts.get(info.account_id)
+        new = acct is None
         if acct is None:
             acct = self.accounts[info.account_id] = _Acct(info)
             self.linker.population += 1
@@ -169,7 +184,24 @@ class Engine:
         if info.signup_ip and info.created_ts is not None:
             net = _subnet(info.signup_ip) or info.signup_ip
             self._link(info.account_id, "burst", f"{net}@{int(info.created_ts // self._burst_s)}")
+            if new:
+                self._count_burst(acct, net, info.created_ts)
         self._settle()
+
+    def _count_burst(self, acct: _Acct, net: str, created: float) -> None:
+        """Count sign-ups from the same subnet within the burst window of each other.
+
+        Accounts arrive in sign-up order, so a new account's neighbours are the recent ones;
+        each of them gains the newcomer as a neighbour at the newcomer's sign-up time (causal).
+        """
+        recent = self._signups.setdefault(net, [])
+        horizon = created - self._window_s
+        while recent and recent[0][0] < horizon:
+            recent.pop(0)
+        for _, other in recent:
+            self.accounts[other].burst += 1
+        acct.burst += len(recent)
+        recent.append((created, acct.info.account_id))
 
     def observe(
         self,
@@ -186,6 +218,8 @@ class Engine:
         if acct is None:
             self.observe_account(AccountInfo(account_id))
             acct = self.accounts[account_id]
+        if self._sync_min and (acct.stats.n == 0 or ts - acct.stats.last_ts >= self._session_gap):
+            self._session_start(ts, account_id)
         acct.stats.add(ts, e, self._ev["saturation_tokens"])
         root = self.linker.find(account_id)
         cluster = self.clusters.get(root)
@@ -228,6 +262,32 @@ class Engine:
                 # a fingerprint links only together with a near-identical system prompt
                 for band in simhash_bands(e.sys_sim):
                     self._link(account_id, "cfs", f"{client_fingerprint}|{band}")
+
+    def _session_start(self, ts: float, account_id: str) -> None:
+        """Link accounts whose sessions repeatedly start within seconds of each other.
+
+        One operator's scripts fan a wave of requests out over many accounts at once;
+        unrelated people start sessions at random moments, so two accounts that start
+        together ``synchronized_starts`` times are coordinated. Pair counts are pruned
+        deterministically (same log prefix, same state), keeping memory bounded.
+        """
+        starts = self._starts
+        while starts and starts[0][0] < ts - self._sync_window:
+            starts.popleft()
+        pairs = self._pairs
+        for _, other in starts:
+            if other == account_id:
+                continue
+            pair = (other, account_id) if other < account_id else (account_id, other)
+            count = pairs.get(pair, 0) + 1
+            pairs[pair] = count
+            if count == self._sync_min:
+                key = f"{pair[0]}|{pair[1]}"
+                self._link(pair[0], "sync", key)
+                self._link(pair[1], "sync", key)
+        starts.append((ts, account_id))
+        if len(pairs) > _MAX_PAIRS:
+            self._pairs = {k: v for k, v in pairs.items() if v > 1}
 
     def _register_template(self, account_id: str, acct: _Acct) -> None:
         s = acct.stats
@@ -287,11 +347,14 @@ class Engine:
         heavy.append({k for k in cs.sysk.heavy(cs.n, share) if members.get(("sys", k))})
         return heavy, cs.n_probe >= 0.5 * cs.n
 
-    def _match_count(self, acct: _Acct, pattern: tuple) -> int:  # type: ignore[type-arg]
+    def _match_count(self, acct: _Acct, pattern: tuple, *, core: bool = False) -> int:  # type: ignore[type-arg]
         """How many of an account's exchanges (lower bound) follow the cluster's pattern."""
         s = acct.stats
         heavy, mode, cards, young = pattern if len(pattern) == 4 else (*pattern, (), ())
-        if acct.info.payment_fingerprint in cards or acct.info.account_id in young:
+        if acct.info.payment_fingerprint in cards:
+            return s.n
+        if acct.info.account_id in young and (core or acct.burst >= self._cl["burst_neighbours"]):
+            # any young member shapes the core; only a burst sign-up is convicted for it
             return s.n
         pre, suf, sysk = heavy
         # a template's fixed sentence may sit before or after the slot: count both ends
@@ -331,11 +394,14 @@ class Engine:
         return keep, self._content_mode(cluster), self._shared_cards(cluster), self._young(cluster)
 
     def _young(self, cluster: _Cluster) -> set[str]:
-        """Members that started sending soon after sign-up, when there are enough of them.
+        """Members put to work soon after sign-up, when there are enough of them.
 
-        Linked accounts created and put to work within days (churned and replaced, signed
-        up in bursts) are a pattern of their own; long-standing customers who share the
-        same egress are not part of it.
+        Linked accounts created and used within days (churned and replaced) shape the
+        cluster's core; long-standing customers who share the same egress do not. Being
+        young is not enough to be convicted with the core, though: a reseller's new
+        customers are young too. Only members signed up in a burst (several sign-ups from
+        one subnet within minutes: a batch of replacements) are convicted for it; other
+        young members must match the pattern by their own traffic (:meth:`_match_count`).
         """
         horizon = self._cl["young_days"] * 86400.0
         young = set()
@@ -401,11 +467,42 @@ class Engine:
         if cluster.pattern is None:
             cluster.pattern = self._shared_pattern(cluster)
         core = cluster.assessment.profile if cluster.assessment is not None else None
-        return (
-            s.n > 0
-            and self._match_count(acct, cluster.pattern) >= self._need(s.n)
-            and self._consistent_member(acct, cluster.pattern, core)
-        )
+        if s.n == 0:
+            return False
+        if acct.info.payment_fingerprint in cluster.pattern[2]:
+            # paid with a card that pays for several organisations' accounts in this
+            # cluster: the card is the tie, whatever the member's own mix of requests
+            return True
+        if self._match_count(acct, cluster.pattern) >= self._need(s.n) and self._consistent_member(
+            acct, cluster.pattern, core
+        ):
+            return True
+        llr = self._member_llr(acct, cluster)
+        return llr is not None and llr >= self._cl["member_evidence"]
+
+    def _member_llr(self, acct: _Acct, cluster: _Cluster) -> float | None:
+        """A young member whose own traffic is far likelier under the core's behaviour.
+
+        The likelihood ratio of the member's exchanges (capability tags, single turns,
+        saturated outputs) under the core's rates against the rates of the cluster's other
+        members -- for a hydra, the reseller's ordinary customers on the same egress. It
+        grows with evidence, so a new customer is never convicted on one exchange, and an
+        account that chats like the customers around it scores below zero.
+        """
+        contrast = cluster.contrast
+        created = acct.info.created_ts
+        s = acct.stats
+        if (
+            contrast is None
+            or created is None
+            or s.n == 0
+            or s.first_ts - created > self._cl["young_days"] * 86400.0
+        ):
+            return None
+        llr = 0.0
+        for (hit, miss), k in zip(contrast, _member_counts(s), strict=True):
+            llr += k * hit + (s.n - k) * miss
+        return llr
 
     def _need(self, n: int) -> float:
         """Exchanges of a member that must follow the pattern: a share, and at least 3."""
@@ -424,7 +521,7 @@ class Engine:
             s = acct.stats
             if s.n == 0:
                 continue
-            count = self._match_count(acct, cluster.pattern)
+            count = self._match_count(acct, cluster.pattern, core=True)
             if count >= self._need(s.n) and self._consistent_member(acct, cluster.pattern, profile):
                 matched.append(m)
                 core.merge_scalars(s)
@@ -449,6 +546,7 @@ class Engine:
             core, matched = self._core(cluster, a.profile)
             a = assess(core, self.policy, prior, len(matched))
         cluster.assessment = a
+        cluster.contrast = _contrast(core, cluster.stats) if matched else None
         # coordination means several organisations: one org's own accounts (a university
         # cohort, an enterprise's teams) are judged one by one, never as a cluster
         orgs = {self.accounts[m].info.org_id or f"acct:{m}" for m in matched}
@@ -519,6 +617,13 @@ class Engine:
             reasons = ["cluster", *cluster.assessment.reasons]
             prof = cluster.assessment.profile
             in_cluster = True
+        elif cluster is not None and cluster.convicted and cluster.assessment is not None:
+            # not convicted with the cluster, but ranked by how core-like its traffic is
+            # (stays below the watch threshold: sigmoid < 1/2 below the conviction bar)
+            llr = self._member_llr(acct, cluster)
+            if llr is not None:
+                gap = min(max(llr - self._cl["member_evidence"], -50.0), 0.0)
+                score = max(score, cluster.assessment.score / (1.0 + math.exp(-gap)) * 0.99)
         verdict = self._verdict(score)
         if acct.verdict.at_least(Verdict.THROTTLE) and not verdict.at_least(acct.verdict):
             verdict = acct.verdict  # convictions stick until an analyst overrides them
@@ -557,3 +662,21 @@ class Engine:
         if score >= t["watch"]:
             return Verdict.WATCH
         return Verdict.ALLOW
+
+
+def _member_counts(s: Stats) -> list[int]:
+    """Per-exchange binary features a member's traffic is compared on."""
+    return [*s.n_tag, s.n_single, s.n_sat]
+
+
+def _contrast(core: Stats, whole: Stats) -> list[tuple[float, float]] | None:
+    """(log p_core / p_rest, log (1 - p_core) / (1 - p_rest)) per member feature."""
+    rest_n = whole.n - core.n
+    if core.n < 20 or rest_n < 20:
+        return None
+    out = []
+    for kc, kw in zip(_member_counts(core), _member_counts(whole), strict=True):
+        pc = min(max(kc / core.n, 0.02), 0.98)
+        pr = min(max((kw - kc) / rest_n, 0.02), 0.98)
+        out.append((math.log(pc / pr), math.log((1 - pc) / (1 - pr))))
+    return out

@@ -168,15 +168,15 @@ class Stats:
     def merge(self, other: Stats) -> None:
         """Add another stream's counters (cluster = sum of its accounts)."""
         self.merge_scalars(other)
-        if len(self.days) < 64:
-            self.days |= other.days
         self.prefix.merge(other.prefix)
         self.suffix.merge(other.suffix)
         self.sysk.merge(other.sysk)
         self.bias.merge(other.bias)
 
     def merge_scalars(self, other: Stats) -> None:
-        """Add another stream's counters except the template summaries and day set."""
+        """Add another stream's counters except the template summaries."""
+        if len(self.days) < 64:
+            self.days |= other.days
         self.n += other.n
         self.first_ts = min(self.first_ts, other.first_ts)
         self.last_ts = max(self.last_ts, other.last_ts)
