@@ -112,6 +112,28 @@ class Policy:
         """The verdict in force for an account and its cluster id (override first)."""
         return self._effective.get(account_id, (Verdict.ALLOW, None))
 
+    def admit_nowait(
+        self, principal: Principal, *, model: str | None, est_tokens: int
+    ) -> Decision | None:
+        """:meth:`admit` without a wait when the buckets are in memory (no Redis, or Redis
+        failed within the last 5 s); ``None`` when Redis must be asked (await ``admit``)."""
+        if self._redis is not None and not self._redis_down():
+            return None
+        verdict, cluster = self._effective.get(principal.account_id, (Verdict.ALLOW, None))
+        if verdict is Verdict.BLOCK:
+            return self._decisions[Verdict.BLOCK]
+        est = est_tokens if est_tokens > 0 else 0
+        specs = self._specs(principal, verdict, cluster, est)
+        if specs:
+            hit = self._memory.check(specs)
+            if hit is not None:
+                return rate_limited(verdict, hit[0], hit[1])
+        pending = self._pending.get(principal.key_id)
+        if pending is None:
+            pending = self._pending[principal.key_id] = deque(maxlen=1024)
+        pending.append(est)
+        return self._decisions[verdict]
+
     async def admit(self, principal: Principal, *, model: str | None, est_tokens: int) -> Decision:
         """Decide whether to serve one request and how to degrade it.
 
@@ -119,6 +141,9 @@ class Policy:
         account, organisation, cluster, throttle) is charged one request and
         ``est_tokens`` tokens, or none is and the decision is a 429 with ``retry_after``.
         """
+        decided = self.admit_nowait(principal, model=model, est_tokens=est_tokens)
+        if decided is not None:
+            return decided
         verdict, cluster = self._effective.get(principal.account_id, (Verdict.ALLOW, None))
         if verdict is Verdict.BLOCK:
             return self._decisions[Verdict.BLOCK]
@@ -141,17 +166,7 @@ class Policy:
         refund the estimate); estimates are matched first-in, first-out per key, so a
         missing call leaves its estimate charged and nothing else wrong.
         """
-        pending = self._pending.get(principal.key_id)
-        est = pending.popleft() if pending else 0
-        delta = max(used_tokens, 0) - est
-        if delta == 0:
-            return
-        verdict, cluster = self._effective.get(principal.account_id, (Verdict.ALLOW, None))
-        specs = [
-            (name, cap, float(delta))
-            for name, cap, tokens in self._templates_for(principal, verdict, cluster)
-            if tokens
-        ]
+        specs = self._settle_specs(principal, used_tokens)
         if not specs:
             return
         if self._redis is not None and not self._redis_down():
@@ -161,6 +176,30 @@ class Policy:
             except Exception as exc:  # redis errors of every kind: fall back to memory
                 self._redis_error(exc)
         self._memory.charge(specs)
+
+    def settle_nowait(self, principal: Principal, *, used_tokens: int) -> bool:
+        """:meth:`settle` without a wait when the buckets are in memory; ``False`` (nothing
+        done) when Redis must be told (await ``settle``)."""
+        if self._redis is not None and not self._redis_down():
+            return False
+        specs = self._settle_specs(principal, used_tokens)
+        if specs:
+            self._memory.charge(specs)
+        return True
+
+    def _settle_specs(self, principal: Principal, used_tokens: int) -> list[BucketSpec]:
+        """The token adjustments of one settled request (pops its admit estimate)."""
+        pending = self._pending.get(principal.key_id)
+        est = pending.popleft() if pending else 0
+        delta = max(used_tokens, 0) - est
+        if delta == 0:
+            return []
+        verdict, cluster = self._effective.get(principal.account_id, (Verdict.ALLOW, None))
+        return [
+            (name, cap, float(delta))
+            for name, cap, tokens in self._templates_for(principal, verdict, cluster)
+            if tokens
+        ]
 
     def _specs(
         self, principal: Principal, verdict: Verdict, cluster: str | None, est: int

@@ -134,6 +134,7 @@ def _json_line(raw: bytes) -> orjson.Fragment:
 
 
 _TS_CACHE: list[Any] = [-1, ""]
+_MILLIS = tuple(f".{ms:03d}Z" for ms in range(1000))
 
 
 def _now_ts() -> str:
@@ -143,7 +144,7 @@ def _now_ts() -> str:
     if sec != _TS_CACHE[0]:
         _TS_CACHE[0] = sec
         _TS_CACHE[1] = format_ts(datetime.fromtimestamp(sec, UTC))[:-5]
-    return f"{_TS_CACHE[1]}.{int((now - sec) * 1000):03d}Z"
+    return _TS_CACHE[1] + _MILLIS[int((now - sec) * 1000)]
 
 
 def _check_content(content: Any, param: str) -> None:
@@ -462,7 +463,9 @@ class Gateway:
     ) -> None:
         max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
         est = len(req.body) // 4 + (max_tokens if _is_int(max_tokens) else _DEFAULT_MAX_TOKENS)
-        decision = await self.policy.admit(principal, model=body["model"], est_tokens=est)
+        decision = self.policy.admit_nowait(principal, model=body["model"], est_tokens=est)
+        if decision is None:  # the buckets live in Redis
+            decision = await self.policy.admit(principal, model=body["model"], est_tokens=est)
         verdict = decision.verdict
         meta["verdict"] = str(verdict)
         if not decision.allowed:
@@ -506,21 +509,24 @@ class Gateway:
                 headers += (("anthropic-beta", beta),)
         try:
             try:
-                up = await self.pool.request("POST", up_path, headers, payload)
+                if stream:
+                    up = await self.pool.request("POST", up_path, headers, payload)
+                    up_status = up.status
+                    if up_status != 200:
+                        raw = await up.read()
+                else:  # the whole answer in one wait: no response object, no chunk loop
+                    up = None
+                    up_status, _, raw = await self.pool.fetch("POST", up_path, headers, payload)
             except UpstreamError as exc:
                 raise self._upstream_refusal(exc) from None
-            if up.status != 200 or not stream:
-                try:
-                    raw = await up.read()
-                except UpstreamError as exc:
-                    raise self._upstream_refusal(exc) from None
+            if up is None or up_status != 200:
                 await self._finish_plain(
                     req,
                     resp,
                     endpoint,
                     principal,
                     decision,
-                    up.status,
+                    up_status,
                     raw,
                     ts,
                     started,
@@ -663,7 +669,8 @@ class Gateway:
             self.sink.submit(line)
         resp.send(200, headers, out)
         self._count(req.path, 200, started)
-        await self.policy.settle(principal, used_tokens=used)
+        if not self.policy.settle_nowait(principal, used_tokens=used):
+            await self.policy.settle(principal, used_tokens=used)
 
     @staticmethod
     def _upstream_message(raw: bytes) -> str | None:
@@ -846,7 +853,8 @@ class Gateway:
         self._count(req.path, status, started)
         usage = getattr(asm, "usage", None) or {}
         used = _tokens(usage) or (len(req.body) + asm.text_length()) // 4
-        await self.policy.settle(principal, used_tokens=used)
+        if not self.policy.settle_nowait(principal, used_tokens=used):
+            await self.policy.settle(principal, used_tokens=used)
 
     def _flush_marks(
         self,

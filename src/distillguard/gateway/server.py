@@ -69,6 +69,10 @@ _NEVER = float("inf")
 _MAX_HEAD = 64 * 1024  # request line + headers
 _MAX_HEADERS = 100
 _SINGLE = frozenset(("content-length", "host", "authorization", "x-api-key"))
+_CTYPES: dict[str, bytes] = {}  # content type -> its header line
+# request target -> (path, query): parsing a target is pure, and clients reuse a handful
+_TARGETS: dict[bytes, tuple[str, str]] = {}
+_MAX_TARGETS = 1024
 
 
 def _status_line(status: int) -> bytes:
@@ -167,13 +171,26 @@ class ResponseWriter:
             raise RuntimeError("response already started")
         self.started = self.done = True
         self.status = status
-        head = self._head(
-            status,
-            headers,
-            f"content-type: {content_type}\r\ncontent-length: {len(body)}\r\n".encode("latin-1"),
-        )
-        head += body
-        self._conn.write(bytes(head))
+        ctype = _CTYPES.get(content_type)
+        if ctype is None:
+            ctype = f"content-type: {content_type}\r\n".encode("latin-1")
+            if len(_CTYPES) < 64:
+                _CTYPES[content_type] = ctype
+        if headers:
+            head = self._head(status, headers, ctype + b"content-length: %d\r\n" % len(body))
+            head += body
+            data = bytes(head)
+        else:  # the common answer: one join, no per-header formatting
+            data = b"".join(
+                (
+                    _status_line(status),
+                    ctype,
+                    b"content-length: %d\r\n" % len(body),
+                    b"\r\n" if self._keep_alive else b"connection: close\r\n\r\n",
+                    body,
+                )
+            )
+        self._conn.write(data)
         self._conn.response_done(self._keep_alive)
 
     def start(
@@ -262,6 +279,7 @@ class _HttpConnection(asyncio.Protocol):
         # the request being parsed
         self._url = b""
         self._raw: list[tuple[bytes, bytes]] = []
+        self._head_size = 0
         self._headers: dict[str, str] = {}
         self._body: list[bytes] = []
         self._body_len = 0
@@ -342,6 +360,7 @@ class _HttpConnection(asyncio.Protocol):
     def on_message_begin(self) -> None:
         self._url = b""
         self._raw = []
+        self._head_size = 0
         self._headers = {}
         self._body = []
         self._body_len = 0
@@ -358,14 +377,13 @@ class _HttpConnection(asyncio.Protocol):
         # collected raw and decoded once per request in on_headers_complete (cheaper)
         raw = self._raw
         raw.append((name, value))
-        if len(raw) > _MAX_HEADERS or len(value) > _MAX_HEAD:
+        self._head_size += len(name) + len(value)
+        if self._head_size > _MAX_HEAD or len(raw) > _MAX_HEADERS:
             raise httptools.HttpParserError("request headers too large")
 
     def on_headers_complete(self) -> None:
         raw = self._raw
         self._raw = []
-        if sum(len(n) + len(v) for n, v in raw) > _MAX_HEAD:
-            raise httptools.HttpParserError("request headers too large")
         headers = {n.decode("latin-1").lower(): v.decode("latin-1") for n, v in raw}
         if len(headers) != len(raw):  # repeated names: join them, refuse ambiguous ones
             headers = {}
@@ -393,12 +411,18 @@ class _HttpConnection(asyncio.Protocol):
         self._body.append(body)
 
     def on_message_complete(self) -> None:
-        try:
-            url = httptools.parse_url(self._url)
-            path = url.path.decode("latin-1")
-            query = (url.query or b"").decode("latin-1")
-        except httptools.HttpParserInvalidURLError:
-            raise httptools.HttpParserError("invalid request target") from None
+        target = _TARGETS.get(self._url)
+        if target is None:
+            try:
+                url = httptools.parse_url(self._url)
+                target = (url.path.decode("latin-1"), (url.query or b"").decode("latin-1"))
+            except httptools.HttpParserInvalidURLError:
+                raise httptools.HttpParserError("invalid request target") from None
+            if len(self._url) <= 256:  # bounded: at most 1024 short targets
+                if len(_TARGETS) >= _MAX_TARGETS:
+                    _TARGETS.clear()
+                _TARGETS[self._url] = target
+        path, query = target
         body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
         req = Request(
             self.parser.get_method().decode("latin-1"),

@@ -56,6 +56,8 @@ class _UpstreamConnection(asyncio.Protocol):
         self.closed = False
         self.timed_out = False
         self.last_used = time.monotonic()
+        self.whole: asyncio.Future[None] | None = None  # set while fetch() waits
+        self.last_data = 0.0
         self._reset()
 
     def _reset(self) -> None:
@@ -65,6 +67,7 @@ class _UpstreamConnection(asyncio.Protocol):
         self.chunks: collections.deque[bytes] = collections.deque()
         self.buffered = 0
         self.body_waiter: asyncio.Future[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
         self.complete = False
         self.error: Exception | None = None
         self.keep_alive = False
@@ -87,6 +90,7 @@ class _UpstreamConnection(asyncio.Protocol):
         self._wake()
 
     def data_received(self, data: bytes) -> None:
+        self.last_data = self.loop.time()
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
@@ -108,7 +112,12 @@ class _UpstreamConnection(asyncio.Protocol):
     def on_body(self, body: bytes) -> None:
         self.chunks.append(body)
         self.buffered += len(body)
-        if self.buffered > _HIGH_WATER and not self.reading_paused and self.transport:
+        if (
+            self.buffered > _HIGH_WATER
+            and self.whole is None  # fetch() reads whole bodies: nobody would resume
+            and not self.reading_paused
+            and self.transport
+        ):
             self.reading_paused = True
             self.transport.pause_reading()
         w = self.body_waiter
@@ -121,16 +130,58 @@ class _UpstreamConnection(asyncio.Protocol):
         self._wake()
 
     def _wake(self) -> None:
-        for w in (self.head_waiter, self.body_waiter):
+        for w in (self.head_waiter, self.body_waiter, self.whole):
             if w is not None and not w.done():
                 w.set_result(None)
 
     # ---- use
 
     def send(self, data: bytes) -> None:
+        # the parser is kept: a pooled connection's last response was complete, and
+        # llhttp starts the next message cleanly (saves building one per request)
         self._reset()
-        self.parser = httptools.HttpResponseParser(self)
         self.transport.write(data)  # type: ignore[union-attr]
+
+    async def fetch(self, data: bytes, timeout: float) -> bytes:
+        """Send ``data`` and wait for the whole response; returns its body.
+
+        One future and one timer per request: the timer fires ``timeout`` s after the
+        last byte received (a stalled head or body), re-arming itself while bytes flow.
+        """
+        self._reset()
+        fut = self.whole = self.loop.create_future()
+        self.transport.write(data)  # type: ignore[union-attr]
+        self.last_data = self.loop.time()
+        self.timed_out = False
+        self._timer = self.loop.call_at(self.last_data + timeout, self._fetch_due, fut, timeout)
+        try:
+            await fut
+        except BaseException:  # cancelled mid-answer: the connection cannot be reused
+            self.close()
+            raise
+        finally:
+            self._timer.cancel()
+            self.whole = None
+        if self.complete:
+            chunks = self.chunks
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        self.close()
+        if self.timed_out:
+            if self.status:
+                raise UpstreamTimeout(f"upstream stalled for {timeout:g} s mid-response")
+            raise UpstreamTimeout(f"upstream sent no response within {timeout:g} s")
+        if self.error is not None:
+            raise self.error
+        raise UpstreamUnavailable("upstream closed the connection")
+
+    def _fetch_due(self, fut: asyncio.Future[None], timeout: float) -> None:
+        due = self.last_data + timeout
+        if due > self.loop.time() + 0.001:  # bytes came in meanwhile: wait for the rest
+            self._timer = self.loop.call_at(due, self._fetch_due, fut, timeout)
+            return
+        self.timed_out = True
+        if not fut.done():
+            fut.set_result(None)
 
     def _expire(self, fut: asyncio.Future[None]) -> None:
         self.timed_out = True
@@ -337,15 +388,7 @@ class UpstreamPool:
         is retried once on a fresh connection (the server may have closed an idle one).
         """
         timeout = self.read_timeout if read_timeout is None else read_timeout
-        key = (method, path, headers if isinstance(headers, tuple) else tuple(headers))
-        prefix = self._heads.get(key)
-        if prefix is None:
-            text = f"{method} {self.url_path(path)} HTTP/1.1\r\nhost: {self.host_header}\r\n"
-            text += "".join(f"{name}: {value}\r\n" for name, value in key[2])
-            prefix = text.encode("latin-1")
-            if len(self._heads) < 256:  # a handful of (route, header set) pairs in practice
-                self._heads[key] = prefix
-        data = prefix + b"content-length: %d\r\n\r\n" % len(body) + body
+        data = self._encode(method, path, headers, body)
         conn = self._acquire_idle()
         reused = conn is not None
         if conn is None:
@@ -360,6 +403,53 @@ class UpstreamPool:
             conn.send(data)
             await conn.wait_head(timeout)
         return UpstreamResponse(self, conn, timeout)
+
+    async def fetch(
+        self,
+        method: str,
+        path: str,
+        headers: Iterable[tuple[str, str]],
+        body: bytes = b"",
+        *,
+        read_timeout: float | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Send a request and read the whole answer: ``(status, headers, body)``.
+
+        The cheap path for answers that are not streamed: no response object and no
+        per-chunk waits. The same retry as :meth:`request`: a reused connection that fails
+        before any byte of the head arrives is retried once on a fresh one.
+        """
+        timeout = self.read_timeout if read_timeout is None else read_timeout
+        data = self._encode(method, path, headers, body)
+        conn = self._acquire_idle()
+        reused = conn is not None
+        if conn is None:
+            conn = await self._connect()
+        try:
+            raw = await conn.fetch(data, timeout)
+        except UpstreamUnavailable:
+            if not reused or conn.status:
+                raise
+            conn = await self._connect()
+            raw = await conn.fetch(data, timeout)
+        if conn.keep_alive and not conn.closed:
+            self._release(conn)
+        else:
+            conn.close()
+        return conn.status, conn.headers, raw
+
+    def _encode(
+        self, method: str, path: str, headers: Iterable[tuple[str, str]], body: bytes
+    ) -> bytes:
+        key = (method, path, headers if isinstance(headers, tuple) else tuple(headers))
+        prefix = self._heads.get(key)
+        if prefix is None:
+            text = f"{method} {self.url_path(path)} HTTP/1.1\r\nhost: {self.host_header}\r\n"
+            text += "".join(f"{name}: {value}\r\n" for name, value in key[2])
+            prefix = text.encode("latin-1")
+            if len(self._heads) < 256:  # a handful of (route, header set) pairs in practice
+                self._heads[key] = prefix
+        return prefix + b"content-length: %d\r\n\r\n" % len(body) + body
 
     async def check(
         self, path: str = "/v1/models", headers: Iterable[tuple[str, str]] = ()
