@@ -21,8 +21,6 @@ from typing import Any
 
 import duckdb
 import orjson
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from distillguard._progress import progress
 from distillguard.errors import StoreError
@@ -36,13 +34,8 @@ from distillguard.store._readers import (
     rows_to_table,
 )
 from distillguard.store._rows import account_row
-from distillguard.store._schema import (
-    ACCOUNT_COLUMNS,
-    ACCOUNT_SCHEMA,
-    EXCHANGE_COLUMNS,
-    EXCHANGE_SCHEMA,
-    SCHEMA_SQL,
-)
+from distillguard.store._schema import ACCOUNT_COLUMNS, ACCOUNT_SCHEMA, SCHEMA_SQL
+from distillguard.store._writer import ExchangeWriter
 
 __all__ = ["DEFAULT_DB", "IngestReport", "Store", "resolve_db"]
 
@@ -52,8 +45,6 @@ MEMORY = ":memory:"
 
 #: How many rejects an :class:`IngestReport` keeps in memory (all go to the rejects file).
 MAX_REPORTED_REJECTS = 100
-#: Rows per INSERT: large enough to amortise DuckDB's per-statement cost.
-_FLUSH_ROWS = 50_000
 
 
 def resolve_db(path: str | Path | None) -> Path:
@@ -203,15 +194,25 @@ class Store:
             bar_for(show_progress, total=total, desc="ingest", unit="B") as bar,
             _RejectSink(self.rejects_path, report) as sink,
         ):
-            writer = _ExchangeWriter(self.con, report)
-            stream = (block for path, kind in files for block in blocks(path, kind))
-            for part in parsed(stream, workers):
-                writer.add_table(part.table, part.read, part.rejects)
-                sink.write(part.rejects)
-                bar.update(part.nbytes)
-                if workers > 1:
-                    worker_cpu += part.cpu
-            writer.flush()
+            # With parser processes, inserts run on a writer thread so that reading,
+            # parsing and writing overlap.
+            writer = ExchangeWriter(self.con, background=workers > 1)
+            try:
+                stream = (block for path, kind in files for block in blocks(path, kind))
+                for part in parsed(stream, workers):
+                    report.read += part.read
+                    report._add_rejects(part.rejects)
+                    sink.write(part.rejects)
+                    writer.add_table(part.table)
+                    bar.update(part.nbytes)
+                    if workers > 1:
+                        worker_cpu += part.cpu
+            except BaseException:
+                writer.abort()
+                raise
+            writer.close()
+            report.inserted += writer.inserted
+            report.duplicates += writer.duplicates
         report.seconds = time.perf_counter() - started
         report.cpu_seconds = time.process_time() - cpu_started + worker_cpu
         if account_files:
@@ -230,11 +231,15 @@ class Store:
         cpu_started = time.process_time()
         report = IngestReport()
         with _RejectSink(self.rejects_path, report) as sink:
-            writer = _ExchangeWriter(self.con, report)
+            writer = ExchangeWriter(self.con)
             for part in parsed(_record_blocks(records, source), workers=0):
-                writer.add_table(part.table, part.read, part.rejects)
+                report.read += part.read
+                report._add_rejects(part.rejects)
                 sink.write(part.rejects)
-            writer.flush()
+                writer.add_table(part.table)
+            writer.close()
+            report.inserted += writer.inserted
+            report.duplicates += writer.duplicates
         report.seconds = time.perf_counter() - started
         report.cpu_seconds = time.process_time() - cpu_started
         return report
@@ -333,72 +338,6 @@ def _record_blocks(records: Iterable[dict[str, Any]], source: str) -> Iterator[B
             batch = []
     if batch:
         yield Block(source, line, objects=batch)
-
-
-class _ExchangeWriter:
-    """Buffers parsed rows and inserts them in large, idempotent batches."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
-        self.con = con
-        self.report = report
-        self.rows: list[tuple[Any, ...]] = []
-        self.tables: list[pa.Table] = []
-        self.pending = 0
-
-    def add_table(self, table: pa.Table, read: int, rejects: Sequence[Reject]) -> None:
-        """Add rows a worker already laid out as an Arrow table."""
-        self.report.read += read
-        self.report._add_rejects(rejects)
-        if table.num_rows:
-            self.tables.append(table)
-            self.pending += table.num_rows
-        if self.pending >= _FLUSH_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        tables = self.tables
-        if self.rows:
-            tables.append(rows_to_table(self.rows, EXCHANGE_SCHEMA))
-        self.rows = []
-        self.tables = []
-        self.pending = 0
-        if not tables:
-            return
-        table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
-        n = table.num_rows
-        table = _first_per_id(table)
-        inserted = self._insert(table)
-        self.report.inserted += inserted
-        self.report.duplicates += n - inserted
-
-    def _insert(self, table: pa.Table) -> int:
-        cols = ", ".join(EXCHANGE_COLUMNS)
-        con = self.con
-        con.register("_dg_batch", table)
-        try:
-            row = con.execute(
-                f"INSERT INTO exchanges ({cols}) SELECT {cols} FROM _dg_batch b "
-                "WHERE NOT EXISTS (SELECT 1 FROM exchanges e WHERE e.id = b.id)"
-            ).fetchone()
-        except duckdb.Error as exc:
-            raise StoreError(f"cannot write exchanges ({_first_line(exc)})") from None
-        finally:
-            con.unregister("_dg_batch")
-        return int(row[0]) if row else 0
-
-
-def _first_per_id(table: pa.Table) -> pa.Table:
-    """``table`` without rows whose id already appeared earlier in it."""
-    ids = table.column("id")
-    if pc.count_distinct(ids).as_py() == table.num_rows:
-        return table
-    seen: set[str] = set()
-    keep = []
-    for i, value in enumerate(ids.to_pylist()):
-        if value not in seen:
-            seen.add(value)
-            keep.append(i)
-    return table.take(pa.array(keep, type=pa.int64()))
 
 
 class _RejectSink:
