@@ -572,7 +572,7 @@ class Engine:
             acct.own = own
         self._apply(account_id, acct, cluster, changes)
 
-    def _solo_gate(self, prof: dict[str, float]) -> str | None:
+    def _solo_gate(self, prof: dict[str, float], score: float, info: AccountInfo) -> str | None:
         """A signature no look-alike legitimate workload shows, or None."""
         so = self._solo
         if (
@@ -591,6 +591,24 @@ class Engine:
             and prof["harvest"] >= so["scripted_harvest"]
         ):
             return "scripted_harvest"
+        if (
+            info.verified is False
+            and prof["n"] >= so["unverified_paced_min"]
+            and prof["span_days"] * 24.0 >= so["unverified_paced_hours"]
+            and prof["gap_cv"] <= so["scripted_cv"]
+            and (
+                score >= self._thr["watch"]
+                # or a script walking a data set: one prompt after another, all different
+                or (
+                    prof["single_turn"] >= 0.9
+                    and prof["template"] <= 0.3
+                    and prof["harvest"] >= so["scripted_harvest"]
+                )
+            )
+        ):
+            # harvest-grade traffic at a machine's pace for an hour or more from an account
+            # nobody has verified; benchmark runs and batch jobs come from verified orgs
+            return "unverified_paced_harvest"
         return None
 
     def _apply(
@@ -599,7 +617,7 @@ class Engine:
         score, reasons, prof = 0.0, [], None
         if acct.own is not None:
             score, reasons, prof = acct.own
-            signature = self._solo_gate(prof)
+            signature = self._solo_gate(prof, score, acct.info)
             if signature is None:
                 score = min(score, self._solo["cap"])
             else:
