@@ -516,7 +516,7 @@ class Gateway:
                         raw = await up.read()
                 else:  # the whole answer in one wait: no response object, no chunk loop
                     up = None
-                    up_status, _, raw = await self.pool.fetch("POST", up_path, headers, payload)
+                    up_status, raw = await self.pool.fetch("POST", up_path, headers, payload)
             except UpstreamError as exc:
                 raise self._upstream_refusal(exc) from None
             if up is None or up_status != 200:

@@ -375,15 +375,17 @@ class _HttpConnection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         # collected raw and decoded once per request in on_headers_complete (cheaper)
-        raw = self._raw
-        raw.append((name, value))
+        self._raw.append((name, value))
+        # the size bounds memory while parsing; the count is checked once, at the end
         self._head_size += len(name) + len(value)
-        if self._head_size > _MAX_HEAD or len(raw) > _MAX_HEADERS:
+        if self._head_size > _MAX_HEAD:
             raise httptools.HttpParserError("request headers too large")
 
     def on_headers_complete(self) -> None:
         raw = self._raw
         self._raw = []
+        if len(raw) > _MAX_HEADERS:
+            raise httptools.HttpParserError("request headers too large")
         headers = {n.decode("latin-1").lower(): v.decode("latin-1") for n, v in raw}
         if len(headers) != len(raw):  # repeated names: join them, refuse ambiguous ones
             headers = {}

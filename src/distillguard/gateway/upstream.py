@@ -62,7 +62,7 @@ class _UpstreamConnection(asyncio.Protocol):
 
     def _reset(self) -> None:
         self.status = 0
-        self.headers: dict[str, str] = {}
+        self._raw_headers: list[tuple[bytes, bytes]] = []
         self.head_waiter: asyncio.Future[None] | None = None
         self.chunks: collections.deque[bytes] = collections.deque()
         self.buffered = 0
@@ -100,8 +100,13 @@ class _UpstreamConnection(asyncio.Protocol):
 
     # ---- parser callbacks
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """The response headers, lower-case names (decoded on demand: rarely needed)."""
+        return {n.decode("latin-1").lower(): v.decode("latin-1") for n, v in self._raw_headers}
+
     def on_header(self, name: bytes, value: bytes) -> None:
-        self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+        self._raw_headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         self.status = self.parser.get_status_code()
@@ -412,8 +417,8 @@ class UpstreamPool:
         body: bytes = b"",
         *,
         read_timeout: float | None = None,
-    ) -> tuple[int, dict[str, str], bytes]:
-        """Send a request and read the whole answer: ``(status, headers, body)``.
+    ) -> tuple[int, bytes]:
+        """Send a request and read the whole answer: ``(status, body)``.
 
         The cheap path for answers that are not streamed: no response object and no
         per-chunk waits. The same retry as :meth:`request`: a reused connection that fails
@@ -436,7 +441,7 @@ class UpstreamPool:
             self._release(conn)
         else:
             conn.close()
-        return conn.status, conn.headers, raw
+        return conn.status, raw
 
     def _encode(
         self, method: str, path: str, headers: Iterable[tuple[str, str]], body: bytes
