@@ -7,7 +7,9 @@ it (logging on, rate limits and verdict checks on, live detection on), and drive
 - gateway CPU time per request (utime+stime from /proc of every gateway process / requests);
 - p50/p99 latency direct and through the gateway at concurrency 1 (added = difference);
 - throughput at concurrency 32 (gateway / direct);
-- streaming time-to-first-token added (mock with per-token delay; a raw-socket client).
+- streaming time-to-first-token added (mock with per-token delay; a raw-socket client);
+- the mock's own CPU per request at concurrency 32 (the floor of one HTTP hop here), how
+  the c32 work split across worker processes (SO_REUSEPORT balance), and the load average.
 
 Usage: .venv/bin/python bench/bench_gateway.py [--requests N] [--workers 1 2] [--strict]
 Needs h2load (Debian package nghttp2-client). Writes bench/out/gateway.json.
@@ -305,6 +307,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="dg-bench-"))
     results: dict = {"requests": args.requests, "strict": args.strict, "runs": {}}
     mock_port = free_port()
+    results["load_average_start"] = [round(x, 2) for x in os.getloadavg()]
     mock = subprocess.Popen(
         [PY, "-m", "distillguard", "mock-upstream", "--port", str(mock_port), "--fixed"],
         stderr=subprocess.PIPE,
@@ -343,13 +346,23 @@ def main() -> int:
                 everyone = family(gw.pid)
                 pids = [p for p in everyone if not is_helper(p)]
                 helpers = [p for p in everyone if is_helper(p)]
+                load0 = os.getloadavg()[0]
                 cpu0, det0 = cpu_seconds(pids), cpu_seconds(helpers)
                 c1 = h2load(url, n // 4, 1, hdr, tmp)
                 cpu1 = cpu_seconds(pids)
+                per1 = {p: cpu_seconds([p]) for p in pids}
+                mock1 = cpu_seconds([mock.pid])
                 c32 = h2load(url, n, 32, hdr, tmp)
+                per2 = {p: cpu_seconds([p]) for p in pids}
+                mock2 = cpu_seconds([mock.pid])
                 time.sleep(2.0)  # let the detector catch up before reading its CPU
                 cpu2, det2 = cpu_seconds(pids), cpu_seconds(helpers)
+                spent = sorted((per2[p] - per1[p] for p in pids), reverse=True)
                 run = {
+                    "load_average": [round(load0, 2), round(os.getloadavg()[0], 2)],
+                    "mock_cpu_us_per_req_c32": (mock2 - mock1) / c32["n"] * 1e6,
+                    # share of the c32 CPU per process (the launcher itself is ~0)
+                    "process_cpu_share_c32": [round(x / max(sum(spent), 1e-9), 2) for x in spent],
                     "detector_cpu_us_per_exchange": (det2 - det0) / (c1["n"] + c32["n"]) * 1e6,
                     "c1": c1,
                     "c32": c32,
@@ -415,6 +428,11 @@ def main() -> int:
             f"{r['throughput_ratio_c32']:.0%} of direct; TTFT added p50 "
             f"{r.get('ttft_added_p50_ms', float('nan')):.3f} ms; statuses {r['c32']['statuses']}"
         )
+        print(
+            f"  mock CPU/req {r['mock_cpu_us_per_req_c32']:.0f} µs (c32); c32 CPU split by "
+            f"process {r['process_cpu_share_c32']}; load average {r['load_average']}"
+        )
+    print(f"load average at start: {results['load_average_start']}")
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
