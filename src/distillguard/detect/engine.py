@@ -351,11 +351,17 @@ class Engine:
         """How many of an account's exchanges (lower bound) follow the cluster's pattern."""
         s = acct.stats
         heavy, mode, cards, young = pattern if len(pattern) == 4 else (*pattern, (), ())
+        # a hard tie matches from the first exchange (not only after `member_min` of them)
+        tied = max(s.n, math.ceil(self._cl["member_min"])) if s.n else 0
         if acct.info.payment_fingerprint in cards:
-            return s.n
-        if acct.info.account_id in young and (core or acct.burst >= self._cl["burst_neighbours"]):
+            return tied
+        if (
+            young
+            and (core or acct.burst >= self._cl["burst_neighbours"])
+            and (acct.info.account_id in young or self._is_young(acct))
+        ):
             # any young member shapes the core; only a burst sign-up is convicted for it
-            return s.n
+            return tied
         pre, suf, sysk = heavy
         # a template's fixed sentence may sit before or after the slot: count both ends
         ends = sum(s.prefix.low(k) for k in pre) + sum(s.suffix.low(k) for k in suf - pre)
@@ -393,6 +399,28 @@ class Engine:
         ]
         return keep, self._content_mode(cluster), self._shared_cards(cluster), self._young(cluster)
 
+    def _ties(self, cluster: _Cluster, matched: list[str]) -> float:
+        """Share of the core's accounts bound by a hard tie: shared card or burst sign-up."""
+        cards = cluster.pattern[2] if cluster.pattern else ()
+        need = self._cl["burst_neighbours"]
+        tied = 0
+        for m in matched:
+            acct = self.accounts[m]
+            if acct.info.payment_fingerprint in cards or (
+                acct.burst >= need and self._is_young(acct)
+            ):
+                tied += 1
+        return tied / len(matched) if matched else 0.0
+
+    def _is_young(self, acct: _Acct) -> bool:
+        """First used within ``young_days`` of sign-up (checked live: newcomers count at once)."""
+        created = acct.info.created_ts
+        return (
+            created is not None
+            and acct.stats.n > 0
+            and acct.stats.first_ts - created <= self._cl["young_days"] * 86400.0
+        )
+
     def _young(self, cluster: _Cluster) -> set[str]:
         """Members put to work soon after sign-up, when there are enough of them.
 
@@ -403,13 +431,11 @@ class Engine:
         one subnet within minutes: a batch of replacements) are convicted for it; other
         young members must match the pattern by their own traffic (:meth:`_match_count`).
         """
-        horizon = self._cl["young_days"] * 86400.0
         young = set()
         orgs = set()
         for m in cluster.members:
             acct = self.accounts[m]
-            created = acct.info.created_ts
-            if created is not None and acct.stats.n and acct.stats.first_ts - created <= horizon:
+            if self._is_young(acct):
                 young.add(m)
                 orgs.add(acct.info.org_id or f"acct:{m}")
         return young if len(orgs) >= self._cl["min_accounts"] else set()
@@ -527,7 +553,7 @@ class Engine:
                 core.merge_scalars(s)
                 matched_n += count
         if matched:
-            core.prefix.counts = {1: matched_n}
+            core.prefix.counts = {1: min(matched_n, core.n)}
         return core, matched
 
     def _rescore_cluster(self, cluster: _Cluster, changes: list[VerdictChange]) -> None:
@@ -544,7 +570,7 @@ class Engine:
         a = assess(core, self.policy, prior, len(matched))
         if matched:
             core, matched = self._core(cluster, a.profile)
-            a = assess(core, self.policy, prior, len(matched))
+            a = assess(core, self.policy, prior, len(matched), self._ties(cluster, matched))
         cluster.assessment = a
         cluster.contrast = _contrast(core, cluster.stats) if matched else None
         # coordination means several organisations: one org's own accounts (a university

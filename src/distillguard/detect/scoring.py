@@ -60,7 +60,9 @@ def _manner(prof: dict[str, float], policy: Policy) -> dict[str, float]:
     return out
 
 
-def assess(stats: Stats, policy: Policy, prior: float, accounts: int = 1) -> Assessment:
+def assess(
+    stats: Stats, policy: Policy, prior: float, accounts: int = 1, ties: float = 0.0
+) -> Assessment:
     """Score a counter set (an account's, or a cluster core's over ``accounts`` accounts).
 
     evidence = payload x (1 + focus + manner + coordination): *payload* is what only a
@@ -68,16 +70,20 @@ def assess(stats: Stats, policy: Policy, prior: float, accounts: int = 1) -> Ass
     prompt extraction, logprobs); *focus* (one harvested capability, max_tokens at the
     limit) and *manner* (templates, single turns, round the clock, metronomic timing)
     amplify it; *coordination* grows with the number of accounts in a cluster core that
-    share the pattern. No payload, no evidence: a coding tool asking for long outputs or a
-    templated batch job is never convicted for its shape alone.
+    share the pattern, plus ``ties``: the share of those accounts bound by a hard tie (a card
+    paying for several organisations' accounts, a sign-up burst). No payload, no evidence: a
+    coding tool asking for long outputs or a templated batch job is never convicted for its
+    shape alone.
     """
     prof = profile(stats)
     w = policy.values["content"]
     payload = {k: w[k] * prof[k] for k in _PAYLOAD}
     focus = {k: w[_POLICY_KEY.get(k, k)] * prof[k] for k in _FOCUS}
     manner = _manner(prof, policy)
-    coordination = policy.get("cluster", "coordination") * min(
-        math.log2(max(accounts, 1)), policy.get("cluster", "coordination_cap")
+    coordination = (
+        policy.get("cluster", "coordination")
+        * min(math.log2(max(accounts, 1)), policy.get("cluster", "coordination_cap"))
+        + policy.get("cluster", "tie_weight") * ties
     )
     evidence = sum(payload.values()) * (
         1.0 + sum(focus.values()) + sum(manner.values()) + coordination
