@@ -12,6 +12,12 @@ it (logging on, rate limits and verdict checks on, live detection on), and drive
   the c32 work split across worker processes (SO_REUSEPORT balance), and the load average.
 
 Usage: .venv/bin/python bench/bench_gateway.py [--requests N] [--workers 1 2] [--strict]
+
+``--ab-src DIR`` instead compares another source tree (e.g. ``git archive <commit> src |
+tar -x -C /tmp/old`` then ``--ab-src /tmp/old/src``) with this one: gateways from the two
+trees alternate ``--ab-rounds`` times in front of the same mock, so a shared, noisy machine
+affects both alike; CPU per request is reported beside the mock's own (the ratio is the
+load-independent figure).
 Needs h2load (Debian package nghttp2-client). Writes bench/out/gateway.json.
 """
 
@@ -165,7 +171,7 @@ EXTRA: list[str] = []
 
 
 def start_gateway(
-    mock_port: int, tmp: Path, workers: int, strict: bool
+    mock_port: int, tmp: Path, workers: int, strict: bool, src: str | None = None
 ) -> tuple[subprocess.Popen, int, str]:
     from distillguard.gateway.keys import create_key
     from distillguard.gateway.state import StateDB
@@ -185,10 +191,63 @@ def start_gateway(
     if strict:
         cmd.append("--strict")
     cmd += EXTRA
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    env = None if src is None else {**os.environ, "PYTHONPATH": src}
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env)
     wait_port(port, proc)
     time.sleep(0.5)
     return proc, port, secret
+
+
+def run_ab(
+    mock: subprocess.Popen, mock_port: int, tmp: Path, n: int, old_src: str, rounds: int
+) -> dict:
+    """Gateways from ``old_src`` and from this tree, alternating, 1 worker each."""
+    trees = {"old": old_src, "new": str(ROOT / "src")}
+    out: dict[str, list[dict]] = {name: [] for name in trees}
+    for r in range(rounds):
+        for name, src in trees.items():
+            sub = tmp / f"ab-{name}-{r}"
+            sub.mkdir()
+            gw, port, secret = start_gateway(mock_port, sub, 1, False, src)
+            try:
+                hdr = {"authorization": f"Bearer {secret}", "content-type": "application/json"}
+                url = f"http://127.0.0.1:{port}/v1/chat/completions"
+                h2load(url, 2000, 4, hdr, tmp)
+                pids = [p for p in family(gw.pid) if not is_helper(p)]
+                load = os.getloadavg()[0]
+                cpu0, m0 = cpu_seconds(pids), cpu_seconds([mock.pid])
+                c32 = h2load(url, n, 32, hdr, tmp)
+                cpu1, m1 = cpu_seconds(pids), cpu_seconds([mock.pid])
+                c1 = h2load(url, n // 4, 1, hdr, tmp)
+                cpu2 = cpu_seconds(pids)
+            finally:
+                stop(gw)
+            row = {
+                "cpu_us_per_req_c32": (cpu1 - cpu0) / c32["n"] * 1e6,
+                "mock_cpu_us_per_req_c32": (m1 - m0) / c32["n"] * 1e6,
+                "cpu_us_per_req_c1": (cpu2 - cpu1) / c1["n"] * 1e6,
+                "rps_c32": c32["rps"],
+                "load_average": round(load, 2),
+                "statuses": c32["statuses"],
+            }
+            out[name].append(row)
+            print(
+                f"{name}: c32 {row['cpu_us_per_req_c32']:.0f} µs/req "
+                f"(mock {row['mock_cpu_us_per_req_c32']:.0f} µs, ratio "
+                f"{row['cpu_us_per_req_c32'] / row['mock_cpu_us_per_req_c32']:.2f}), "
+                f"c1 {row['cpu_us_per_req_c1']:.0f} µs/req, c32 {row['rps_c32']:.0f} req/s, "
+                f"load {row['load_average']}",
+                flush=True,
+            )
+    for name, rows in out.items():
+        med = statistics.median
+        print(
+            f"{name} median over {len(rows)}: c32 "
+            f"{med(r['cpu_us_per_req_c32'] for r in rows):.0f} µs/req, ratio to mock "
+            f"{med(r['cpu_us_per_req_c32'] / r['mock_cpu_us_per_req_c32'] for r in rows):.2f}, "
+            f"c1 {med(r['cpu_us_per_req_c1'] for r in rows):.0f} µs/req"
+        )
+    return out
 
 
 def run_baseline(mock_port: int, tmp: Path, n: int, direct1: dict, direct32: dict) -> dict:
@@ -300,6 +359,8 @@ def main() -> int:
     ap.add_argument("--baseline", action="store_true", help="also run a minimal aiohttp proxy")
     ap.add_argument("--litellm", metavar="BIN", help="also run LiteLLM's proxy (its own venv)")
     ap.add_argument("--litellm-requests", type=int, default=1000)
+    ap.add_argument("--ab-src", metavar="DIR", help="compare another tree's src/ with this one")
+    ap.add_argument("--ab-rounds", type=int, default=3)
     args = ap.parse_args()
     EXTRA.extend(args.gateway_arg)
     if shutil.which("h2load") is None:
@@ -324,6 +385,12 @@ def main() -> int:
         wait_port(mock_port, mock)
         wait_port(stream_port, stream_mock)
         n = args.requests
+        if args.ab_src:
+            results["ab"] = run_ab(mock, mock_port, tmp, n, args.ab_src, args.ab_rounds)
+            (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
+            (ROOT / "bench" / "out" / "gateway-ab.json").write_text(json.dumps(results, indent=2))
+            shutil.rmtree(tmp, ignore_errors=True)
+            return 0
         direct_url = f"http://127.0.0.1:{mock_port}/v1/chat/completions"
         h2load(direct_url, 2000, 4, {}, tmp)  # warm-up
         direct1 = h2load(direct_url, n // 4, 1, {}, tmp)
