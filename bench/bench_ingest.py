@@ -232,6 +232,7 @@ def breakdown(log: Path, limit: int = 50_000) -> dict[str, float]:
     import duckdb
     import pyarrow as pa
 
+    from distillguard.store._lines import parse_exchange_lines
     from distillguard.store._readers import blocks, discover, rows_to_table
     from distillguard.store._rows import exchange_row
     from distillguard.store._schema import EXCHANGE_COLUMNS, EXCHANGE_SCHEMA, SCHEMA_SQL
@@ -242,7 +243,7 @@ def breakdown(log: Path, limit: int = 50_000) -> dict[str, float]:
     n = 0
     for path, kind in files:
         for block in blocks(path, kind):
-            lines = [x for x in (block.data or b"").split(b"\n") if x.strip()]
+            lines = [x for x in block.text().split(b"\n") if x.strip()]
             chunks.append(lines[: limit - n])
             n += len(chunks[-1])
             if n >= limit:
@@ -279,12 +280,17 @@ def breakdown(log: Path, limit: int = 50_000) -> dict[str, float]:
                 )
                 con.close()
 
+        texts = [b"\n".join(lines) for lines in chunks]
+
         return {
             "records": n,
             "read+decompress (once)": read_cpu,
-            "json decode": best(lambda: [[loads(x) for x in lines] for lines in chunks]),
-            "validate+row": best(lambda: [[exchange_row(o) for o in g] for g in objs]),
-            "arrow": best(lambda: [rows_to_table(r, EXCHANGE_SCHEMA) for r in rows]),
+            "parse to Arrow (ingest path)": best(
+                lambda: [parse_exchange_lines(t, "b", 1) for t in texts]
+            ),
+            "reference: json decode": best(lambda: [[loads(x) for x in lines] for lines in chunks]),
+            "reference: validate+row": best(lambda: [[exchange_row(o) for o in g] for g in objs]),
+            "reference: arrow": best(lambda: [rows_to_table(r, EXCHANGE_SCHEMA) for r in rows]),
             "duckdb insert": best(insert),
         }
     finally:

@@ -33,7 +33,8 @@ def _reference(data: bytes) -> tuple[pa.Table, list[Any], int]:
 
 def _assert_same(data: bytes) -> pa.Table:
     want_table, want_rejects, want_read = _reference(data)
-    table, rejects, read = parse_exchange_lines(data, "log.jsonl", 1)
+    table, rejects, read, lines = parse_exchange_lines(data, "log.jsonl", 1)
+    assert lines == data.count(b"\n") + 1
     assert read == want_read
     assert rejects == want_rejects
     assert table.schema == want_table.schema
@@ -346,7 +347,7 @@ def test_canonical_pattern_only_admits_what_orjson_writes_back_unchanged() -> No
 def test_duplicate_keys_inside_a_body_are_stored_as_sent(field: str) -> None:
     """The one documented difference from decode-and-re-encode (decision Store-5)."""
     body = b'{"k":1,"k":2}'
-    table, rejects, read = parse_exchange_lines(_raw_line(field, body), "f", 1)
+    table, rejects, read, _ = parse_exchange_lines(_raw_line(field, body), "f", 1)
     assert (read, rejects) == (1, [])
     assert table[field].to_pylist() == [body.decode()]
     assert orjson.loads(table[field][0].as_py()) == {"k": 2}

@@ -41,6 +41,8 @@ class Parsed(NamedTuple):
     read: int
     nbytes: int
     cpu: float  # CPU seconds the parse took, wherever it ran
+    lines: int = 0  # file lines (or Parquet rows) the block spans
+    start: bool = False  # the block is its file's first
 
 
 @contextlib.contextmanager
@@ -61,13 +63,14 @@ def parse_exchange_block(block: Block) -> Parsed:
     started = time.process_time()
     with no_gc():
         if block.data is not None:
-            table, rejects, read = parse_exchange_lines(block.data, block.file, block.first_line)
+            text = block.text()
+            table, rejects, read, lines = parse_exchange_lines(text, block.file, block.first_line)
         else:
             result = parse_block(block, exchange_row)
             table = rows_to_table(result.rows, EXCHANGE_SCHEMA)
-            rejects, read = result.rejects, result.read
+            rejects, read, lines = result.rejects, result.read, block.lines()
     cpu = time.process_time() - started
-    return Parsed(table, rejects, read, block.nbytes, cpu)
+    return Parsed(table, rejects, read, block.nbytes, cpu, lines, block.start)
 
 
 def worker_count(total_bytes: int) -> int:

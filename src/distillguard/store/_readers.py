@@ -60,7 +60,15 @@ class Reject(NamedTuple):
 
 @dataclass(slots=True)
 class Block:
-    """A run of whole records from one file: JSON Lines bytes or decoded Parquet rows."""
+    """A run of whole records from one file: JSON Lines bytes or decoded Parquet rows.
+
+    JSON Lines text is ``head + data[:end]`` (see :meth:`text`): the reader hands over the
+    decompressed chunk as it is and the parser, usually in another process, joins it to the
+    partial line carried over from the previous chunk, so the reading process copies
+    nothing. ``first_line`` is the file line number of the block's first line, or 1 when
+    the blocks were read with ``numbered=False``: then the consumer adds the lines of the
+    earlier blocks of the same file (``start`` marks a file's first block).
+    """
 
     file: str
     first_line: int
@@ -68,6 +76,24 @@ class Block:
     objects: list[Any] | None = None
     batch: pa.RecordBatch | None = None  # Parquet rows, decoded where they are parsed
     nbytes: int = 0  # on-disk bytes this block accounts for (progress only)
+    head: bytes = b""
+    end: int = -1  # data[:end] belongs to the block; -1: all of data
+    start: bool = False
+
+    def text(self) -> bytes:
+        """The block's JSON Lines text, whole lines without the final newline."""
+        data = self.data or b""
+        if self.end >= 0:
+            data = data[: self.end]
+        return self.head + data if self.head else data
+
+    def lines(self) -> int:
+        """How many file lines (or Parquet rows) the block spans."""
+        if self.data is not None:
+            return self.text().count(b"\n") + 1
+        if self.batch is not None:
+            return self.batch.num_rows
+        return len(self.objects or ())
 
 
 @dataclass(slots=True)
@@ -176,11 +202,12 @@ def _gunzip_chunks(raw: BinaryIO) -> Iterator[bytes]:
                 break
 
 
-def _jsonl_blocks(path: Path, gz: bool) -> Iterator[Block]:
+def _jsonl_blocks(path: Path, gz: bool, numbered: bool) -> Iterator[Block]:
     name = str(path)
     line = 1
     leftover = b""
     last_pos = 0
+    start = True
     with path.open("rb") as raw:
         chunks = _gunzip_chunks(raw) if gz else _plain_chunks(raw)
         first = True
@@ -191,27 +218,37 @@ def _jsonl_blocks(path: Path, gz: bool) -> Iterator[Block]:
                     first = False
                     if chunk.startswith(_BOM):  # written by some Windows tools
                         chunk = chunk[len(_BOM) :]
-                data = leftover + chunk if leftover else chunk
-                cut = data.rfind(b"\n")
+                cut = chunk.rfind(b"\n")
                 if cut < 0:
-                    leftover = data
+                    leftover += chunk
                     continue
-                block = data[:cut]
-                leftover = data[cut + 1 :]
-                yield Block(name, line, data=block, nbytes=pos - last_pos)
+                yield Block(
+                    name,
+                    line if numbered else 1,
+                    data=chunk,
+                    head=leftover,
+                    end=cut,
+                    nbytes=pos - last_pos,
+                    start=start,
+                )
+                start = False
                 last_pos = pos
-                line += block.count(b"\n") + 1
+                leftover = chunk[cut + 1 :]
+                if numbered:
+                    line += chunk.count(b"\n", 0, cut) + 1
         except _Damaged as exc:
             # Keep every whole line before the damage; the partial last line is not a record.
-            cut = leftover.rfind(b"\n")
-            if cut >= 0:
-                block = leftover[:cut]
-                yield Block(name, line, data=block)
-                line += block.count(b"\n") + 1
-            yield Block(name, line, objects=[_Broken(f"file unreadable from here on: {exc}")])
+            broken = [_Broken(f"file unreadable from here on: {exc}")]
+            yield Block(name, line if numbered else 1, objects=broken, start=start)
             return
         if leftover:
-            yield Block(name, line, data=leftover, nbytes=raw.tell() - last_pos)
+            yield Block(
+                name,
+                line if numbered else 1,
+                data=leftover,
+                nbytes=raw.tell() - last_pos,
+                start=start,
+            )
 
 
 def _decode_json_columns(batch: pa.RecordBatch, rows: list[dict[str, Any]]) -> None:
@@ -227,22 +264,23 @@ def _decode_json_columns(batch: pa.RecordBatch, rows: list[dict[str, Any]]) -> N
                 del row[name]
 
 
-def _parquet_blocks(path: Path) -> Iterator[Block]:
+def _parquet_blocks(path: Path, numbered: bool) -> Iterator[Block]:
     name = str(path)
     size = path.stat().st_size
     with pq.ParquetFile(path) as pf:
         total = max(pf.metadata.num_rows, 1)
         line = 1
-        for batch in pf.iter_batches(batch_size=_PARQUET_ROWS):
-            yield Block(name, line, batch=batch, nbytes=size * batch.num_rows // total)
+        for i, batch in enumerate(pf.iter_batches(batch_size=_PARQUET_ROWS)):
+            nbytes = size * batch.num_rows // total
+            yield Block(name, line if numbered else 1, batch=batch, nbytes=nbytes, start=i == 0)
             line += batch.num_rows
 
 
-def blocks(path: Path, kind: str) -> Iterator[Block]:
-    """The blocks of one file, in order."""
+def blocks(path: Path, kind: str, *, numbered: bool = True) -> Iterator[Block]:
+    """The blocks of one file, in order (``numbered=False``: see :class:`Block`)."""
     if kind == "parquet":
-        return _parquet_blocks(path)
-    return _jsonl_blocks(path, gz=kind == "gz")
+        return _parquet_blocks(path, numbered)
+    return _jsonl_blocks(path, gz=kind == "gz", numbered=numbered)
 
 
 class _Broken(NamedTuple):
@@ -283,7 +321,7 @@ def parse_block(block: Block, convert: Callable[[Any], tuple[Any, ...]]) -> Bloc
     append = rows.append
     loads = orjson.loads
     if block.data is not None:
-        for lineno, raw in enumerate(block.data.split(b"\n"), block.first_line):
+        for lineno, raw in enumerate(block.text().split(b"\n"), block.first_line):
             if not raw or raw.isspace():
                 continue
             out.read += 1

@@ -198,11 +198,22 @@ class Store:
             # parsing and writing overlap.
             writer = ExchangeWriter(self.con, background=workers > 1)
             try:
-                stream = (block for path, kind in files for block in blocks(path, kind))
+                # Blocks are numbered here, in order, rather than by the reader: counting
+                # the lines of every block is the parsers' work.
+                stream = (
+                    block for path, kind in files for block in blocks(path, kind, numbered=False)
+                )
+                offset = 0  # lines of the current file before the block
                 for part in parsed(stream, workers):
+                    if part.start:
+                        offset = 0
+                    rejects = part.rejects
+                    if offset and rejects:
+                        rejects = [r._replace(line=r.line + offset) for r in rejects]
+                    offset += part.lines
                     report.read += part.read
-                    report._add_rejects(part.rejects)
-                    sink.write(part.rejects)
+                    report._add_rejects(rejects)
+                    sink.write(rejects)
                     writer.add_table(part.table)
                     bar.update(part.nbytes)
                     if workers > 1:

@@ -1,0 +1,57 @@
+"""Reject line numbers stay exact when the parsers, not the reader, count the lines."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import orjson
+import pytest
+
+from distillguard.store import Store
+
+
+def _line(i: int) -> bytes:
+    return orjson.dumps(
+        {
+            "id": f"ex-{i}",
+            "ts": "2026-02-23T08:15:02.123Z",
+            "account_id": f"acct-{i % 5}",
+            "request": {"model": "m", "messages": [{"role": "user", "content": "x" * (i % 90)}]},
+            "response": None,
+        }
+    )
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_reject_lines_across_blocks_files_and_gzip_members(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    from distillguard.store import _readers
+
+    monkeypatch.setattr(_readers, "_BLOCK_BYTES", 4096)  # many blocks per file
+    expected: list[tuple[str, int]] = []
+    paths = []
+    for f, gz in enumerate((True, False, True)):
+        lines = []
+        for n in range(1, 401):
+            if n % 97 == 0:
+                lines.append(b"{not json")
+                expected.append((f"log{f}", n))
+            elif n % 41 == 0:
+                lines.append(b"   ")  # blank: not a record, still a line
+            else:
+                lines.append(_line(f * 1000 + n))
+        data = b"\n".join(lines) + b"\n"
+        path = tmp_path / (f"log{f}.jsonl.gz" if gz else f"log{f}.jsonl")
+        # two gzip members, split mid-line
+        path.write_bytes(gzip.compress(data[:5000]) + gzip.compress(data[5000:]) if gz else data)
+        paths.append(path)
+    with Store(tmp_path / "s.duckdb") as store:
+        report = store.ingest(paths, show_progress=False, workers=workers)
+    got = [(Path(file).name.split(".")[0], line) for file, line, _ in report.rejects]
+    assert got == expected
+    assert report.rejected == len(expected)
+    assert report.inserted == 3 * 400 - len(expected) - 3 * (400 // 41)
+    written = [orjson.loads(x) for x in Path(report.rejects_path).read_bytes().splitlines()]
+    assert [(Path(r["file"]).name.split(".")[0], r["line"]) for r in written] == expected
