@@ -415,6 +415,7 @@ def main() -> int:
                 helpers = [p for p in everyone if is_helper(p)]
                 load0 = os.getloadavg()[0]
                 cpu0, det0 = cpu_seconds(pids), cpu_seconds(helpers)
+                mock0 = cpu_seconds([mock.pid])
                 c1 = h2load(url, n // 4, 1, hdr, tmp)
                 cpu1 = cpu_seconds(pids)
                 per1 = {p: cpu_seconds([p]) for p in pids}
@@ -427,6 +428,7 @@ def main() -> int:
                 spent = sorted((per2[p] - per1[p] for p in pids), reverse=True)
                 run = {
                     "load_average": [round(load0, 2), round(os.getloadavg()[0], 2)],
+                    "mock_cpu_us_per_req_c1": (mock1 - mock0) / c1["n"] * 1e6,
                     "mock_cpu_us_per_req_c32": (mock2 - mock1) / c32["n"] * 1e6,
                     # share of the c32 CPU per process (the launcher itself is ~0)
                     "process_cpu_share_c32": [round(x / max(sum(spent), 1e-9), 2) for x in spent],
@@ -496,7 +498,8 @@ def main() -> int:
             f"{r.get('ttft_added_p50_ms', float('nan')):.3f} ms; statuses {r['c32']['statuses']}"
         )
         print(
-            f"  mock CPU/req {r['mock_cpu_us_per_req_c32']:.0f} µs (c32); c32 CPU split by "
+            f"  mock CPU/req {r['mock_cpu_us_per_req_c1']:.0f} µs (c1), "
+            f"{r['mock_cpu_us_per_req_c32']:.0f} µs (c32); c32 CPU split by "
             f"process {r['process_cpu_share_c32']}; load average {r['load_average']}"
         )
     print(f"load average at start: {results['load_average_start']}")
