@@ -55,3 +55,14 @@ def test_reject_lines_across_blocks_files_and_gzip_members(
     assert report.inserted == 3 * 400 - len(expected) - 3 * (400 // 41)
     written = [orjson.loads(x) for x in Path(report.rejects_path).read_bytes().splitlines()]
     assert [(Path(r["file"]).name.split(".")[0], r["line"]) for r in written] == expected
+
+
+def test_ingest_leaves_duckdb_thread_count_as_it_was(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b"\n".join(_line(i) for i in range(20)) + b"\n")
+    with Store(tmp_path / "s.duckdb") as store:
+        store.con.execute("SET threads = 3")
+        store.ingest([log], show_progress=False, workers=0)
+        store.ingest_records([orjson.loads(_line(99))])
+        (threads,) = store.con.execute("SELECT current_setting('threads')").fetchone()
+        assert int(threads) == 3 and store.count() == 21

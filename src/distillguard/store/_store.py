@@ -243,11 +243,15 @@ class Store:
         report = IngestReport()
         with _RejectSink(self.rejects_path, report) as sink:
             writer = ExchangeWriter(self.con)
-            for part in parsed(_record_blocks(records, source), workers=0):
-                report.read += part.read
-                report._add_rejects(part.rejects)
-                sink.write(part.rejects)
-                writer.add_table(part.table)
+            try:
+                for part in parsed(_record_blocks(records, source), workers=0):
+                    report.read += part.read
+                    report._add_rejects(part.rejects)
+                    sink.write(part.rejects)
+                    writer.add_table(part.table)
+            except BaseException:
+                writer.abort()
+                raise
             writer.close()
             report.inserted += writer.inserted
             report.duplicates += writer.duplicates
