@@ -206,6 +206,7 @@ class GreenBank:
         self._lists: dict[int, np.ndarray] = {}
         self._max_lists = max(16, _BOOST_BYTES // per_row)
         self.nbytes = n * vocab_size + min(n * per_row, _BOOST_BYTES)
+        self._filled = False
         #: Context (last token, or tuple of the last ``context_width``) -> boost row.
         self.contexts: dict[object, np.ndarray] = {}
         self._max_contexts = _MAX_CONTEXTS if self._shared else max(16, _BOOST_BYTES // per_row)
@@ -236,6 +237,25 @@ class GreenBank:
             self._self_row = self.scheme.green(self._seed, units)[0]
         return self._self_row
 
+    def _fill_tokens(self) -> None:
+        """One-token contexts, small vocabulary: build every list and map every token.
+
+        Done once per key on its first boost, so no request of that key ever meets a
+        context it has to look up twice (the same total work as building lazily).
+        """
+        n = self._rows.shape[0]
+        for block in range(len(self._built)):
+            if not self._built[block]:
+                self._build(block)
+        views = []
+        for index in range(n):
+            vec = self._boost[index]
+            vec.flags.writeable = False
+            views.append(vec)
+            self._lists[index] = vec
+        self.contexts.update({t: views[i] for t, i in enumerate(self._token_lists)})
+        self._filled = True
+
     def boost(self, context: Sequence[int], key: AccountKey) -> np.ndarray:
         """The read-only ``delta * green`` row after ``context`` (a full window)."""
         h = self._h
@@ -243,6 +263,11 @@ class GreenBank:
         vec = self.contexts.get(ctx)
         if vec is not None:
             return vec
+        if self._token_lists and self._boost.size and not self._filled:
+            self._fill_tokens()
+            vec = self.contexts.get(ctx)
+            if vec is not None:
+                return vec
         scheme = self.scheme
         if self._shared:
             t = context[-1]
