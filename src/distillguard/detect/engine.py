@@ -101,7 +101,16 @@ class _Acct:
 
 
 class _Cluster:
-    __slots__ = ("assessment", "contrast", "convicted", "members", "next_due", "pattern", "stats")
+    __slots__ = (
+        "assessment",
+        "contrast",
+        "convicted",
+        "members",
+        "next_due",
+        "pattern",
+        "prior",
+        "stats",
+    )
 
     def __init__(self) -> None:
         self.next_due = 0
@@ -112,6 +121,7 @@ class _Cluster:
         self.convicted = False
         # per-feature log-likelihood weights: core members' traffic vs the other members'
         self.contrast: list[tuple[float, float]] | None = None
+        self.prior = 0.0  # log odds that a young member is one of the core
 
 
 def _due(n: int) -> bool:
@@ -399,6 +409,18 @@ class Engine:
         ]
         return keep, self._content_mode(cluster), self._shared_cards(cluster), self._young(cluster)
 
+    def _young_prior(self, cluster: _Cluster, matched: list[str]) -> float:
+        """Log odds that a young member of this cluster belongs to its core (base rate)."""
+        core = set(matched)
+        inside = outside = 0
+        for m in cluster.members:
+            if self._is_young(self.accounts[m]):
+                if m in core:
+                    inside += 1
+                else:
+                    outside += 1
+        return math.log((inside + 1) / (outside + 1))
+
     def _ties(self, cluster: _Cluster, matched: list[str]) -> float:
         """Share of the core's accounts bound by a hard tie: shared card or burst sign-up."""
         cards = cluster.pattern[2] if cluster.pattern else ()
@@ -573,6 +595,7 @@ class Engine:
             a = assess(core, self.policy, prior, len(matched), self._ties(cluster, matched))
         cluster.assessment = a
         cluster.contrast = _contrast(core, cluster.stats) if matched else None
+        cluster.prior = self._young_prior(cluster, matched)
         # coordination means several organisations: one org's own accounts (a university
         # cohort, an enterprise's teams) are judged one by one, never as a cluster
         orgs = {self.accounts[m].info.org_id or f"acct:{m}" for m in matched}
@@ -587,8 +610,12 @@ class Engine:
         )
         if not cluster.convicted:
             return
-        for m in matched:
-            self._apply(m, self.accounts[m], cluster, changes)
+        # every member is re-decided now, not only at its own next exchange: an account that
+        # went quiet is still matched (or ranked) against the cluster as it stands
+        for m in cluster.members:
+            acct = self.accounts[m]
+            if acct.stats.n:
+                self._apply(m, acct, cluster, changes)
 
     def _rescore_account(
         self, account_id: str, acct: _Acct, cluster: _Cluster | None, changes: list[VerdictChange]
@@ -662,12 +689,14 @@ class Engine:
             prof = cluster.assessment.profile
             in_cluster = True
         elif cluster is not None and cluster.convicted and cluster.assessment is not None:
-            # not convicted with the cluster, but ranked by how core-like its traffic is
-            # (stays below the watch threshold: sigmoid < 1/2 below the conviction bar)
+            # not convicted with the cluster, but ranked by the posterior odds that it is one
+            # of the core: the cluster's base rate among young members times its own
+            # likelihood ratio; kept below the watch threshold (no action on a ranking)
             llr = self._member_llr(acct, cluster)
             if llr is not None:
-                gap = min(max(llr - self._cl["member_evidence"], -50.0), 0.0)
-                score = max(score, cluster.assessment.score / (1.0 + math.exp(-gap)) * 0.99)
+                odds = min(max(cluster.prior + llr, -50.0), 50.0)
+                rank = self._thr["watch"] * 0.98 / (1.0 + math.exp(-odds))
+                score = max(score, min(rank, cluster.assessment.score))
         verdict = self._verdict(score)
         if acct.verdict.at_least(Verdict.THROTTLE) and not verdict.at_least(acct.verdict):
             verdict = acct.verdict  # convictions stick until an analyst overrides them
