@@ -22,10 +22,12 @@ re-encoding kept only the last value (decision Store-5).
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Any
 
 import msgspec
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -78,7 +80,7 @@ _DEFAULT_RECURSION_LIMIT = 1000
 _DEEP_LINE = 2000
 _MAX_BRACKETS = 1000
 
-_STRING = r'"(?:[^"\\\x00-\x1f]|\\["\\bfnrt])*"'
+_STRING = r'"[^"\\\x00-\x1f]*(?:\\["\\bfnrt][^"\\\x00-\x1f]*)*"'
 _INT = r"-?[1-9][0-9]{0,17}|0"
 # Floats orjson writes back unchanged: no exponent, at most 15 significant digits (so the
 # shortest representation of the parsed double is these very digits), no trailing zero
@@ -98,79 +100,31 @@ _FLOAT = "|".join(
 CANONICAL = rf"^(?:{_STRING}|[{{}}\[\]:,]|(?:{_FLOAT}|{_INT})(?:[,\]}}]|$)|true|false|null)*$"
 
 
-def _fast_row(line: bytes) -> ExchangeRow | None:
-    """The row of a plainly valid line with raw bodies, or None when the slow path decides."""
+#: Times the vectorised parse reads exactly as ``datetime.fromisoformat`` does (the usual
+#: ``...Z`` form with 0-6 fraction digits); others go through ``_rows`` one by one.
+_TS_PATTERN = (
+    r"^[12][0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?Z$"
+)
+_UTC_US = pa.timestamp("us", "UTC")
+_BAD = object()  # a value the fast path cannot take: the reference path decides the line
+_ENDPOINT_SET = pa.array(ENDPOINTS, type=pa.string())
+_MODEL_KEY = b'"model":'
+_MODEL_FIRST = b'{"model":"'
+
+
+def _model(request: bytes) -> Any:
+    """``request["model"]``: read off the front when it is the first key (and the only
+    ``"model"`` key anywhere in the body), else decoded by msgspec, skipping the rest."""
+    if request.startswith(_MODEL_FIRST):
+        end = request.find(b'"', 10)
+        value = request[10:end]
+        if b"\\" not in value and request.count(_MODEL_KEY) == 1:
+            return value.decode()
     try:
-        rec = _decode_record(line)
+        return _decode_model(request).model
     except _FAST_ERRORS:
-        return None
-    ex_id = rec.id
-    account_id = rec.account_id
-    if not ex_id or not account_id:
-        return None
-    request = bytes(rec.request)
-    if request[0] != _OBJECT:
-        return None
-    response: bytes | None = bytes(rec.response)
-    if response == b"null":
-        response = None
-    elif response[0] != _OBJECT:  # type: ignore[index]
-        return None
-    meta: bytes | None = bytes(rec.meta)
-    if meta == b"null":
-        meta = None
-    elif meta[0] != _OBJECT:  # type: ignore[index]
-        return None
-    endpoint = rec.endpoint
-    if not endpoint:
-        endpoint = _DEFAULT_ENDPOINT
-    elif endpoint not in _ENDPOINTS:
-        return None
-    status = rec.status
-    if status is None:
-        status = 200
-    elif not 100 <= status <= 599:
-        return None
-    latency = rec.latency_ms
-    if latency is not None and not -_EXACT_FLOAT < latency < _EXACT_FLOAT:
-        return None
-    if not line.isascii():
-        try:
-            line.decode()  # msgspec checks the top-level strings only, not the raw bodies
-        except UnicodeDecodeError:
-            return None
-    if (
-        len(line) > _DEEP_LINE
-        and sys.getrecursionlimit() > _DEFAULT_RECURSION_LIMIT
-        and line.count(b"[") + line.count(b"{") > _MAX_BRACKETS
-    ):
-        return None
-    when = _fast_ts(rec.ts)
-    if when is None:
-        when = _checked_ts(rec.ts)
-        if when is None:
-            return None
-    try:
-        model = _decode_model(request).model
-    except _FAST_ERRORS:
-        return None
-    return (
-        ex_id,
-        when,
-        account_id,
-        endpoint,
-        model if type(model) is str else None,
-        request,
-        response,
-        rec.key_id,
-        rec.ip,
-        rec.user_agent,
-        rec.client_fingerprint,
-        status,
-        latency,
-        meta,
-        None,
-    )
+        return _BAD
 
 
 def _json_column(values: Any) -> pa.Array:
@@ -178,34 +132,111 @@ def _json_column(values: Any) -> pa.Array:
     return pa.array(values, type=pa.binary()).view(pa.string())
 
 
-_JSON_COLUMNS = frozenset(("request", "response", "meta", "extra"))
+def _canonical_object(column: pa.Array, nullable: bool) -> pa.Array:
+    """True where a body column holds a JSON object in orjson's compact form (or null)."""
+    ok = pc.and_(pc.starts_with(column, "{"), pc.match_substring_regex(column, CANONICAL))
+    return pc.fill_null(ok, nullable)
 
 
-def _table(rows: list[ExchangeRow]) -> pa.Table:
-    if not rows:
-        return EXCHANGE_SCHEMA.empty_table()
-    columns = list(zip(*rows, strict=True))
-    arrays = [
-        _json_column(col) if f.name in _JSON_COLUMNS else pa.array(col, type=f.type)
-        for col, f in zip(columns, EXCHANGE_SCHEMA, strict=True)
+def _times(values: list[str]) -> tuple[pa.Array, list[bool] | None]:
+    """The ``ts`` column, vectorised when every value has the usual form; else one by one
+    (then also which rows have a time the fast path cannot read)."""
+    array = pa.array(values, type=pa.string())
+    if pc.all(pc.match_substring_regex(array, _TS_PATTERN)).as_py():
+        with contextlib.suppress(pa.ArrowInvalid):  # e.g. 31 February: judged one by one
+            return array.cast(_UTC_US).cast(EXCHANGE_SCHEMA.field("ts").type), None
+    whens = []
+    bad = []
+    for ts in values:
+        when = _fast_ts(ts)
+        if when is None:
+            when = _checked_ts(ts)
+        whens.append(when)
+        bad.append(when is None)
+    return pa.array(whens, type=EXCHANGE_SCHEMA.field("ts").type), bad
+
+
+def _fast_table(recs: list[_Record], suspect: set[int]) -> tuple[pa.Table, Any]:
+    """All decoded records as one table, and a numpy mask of the rows it holds correctly
+    (the others, and the ``suspect`` ones, are for the reference path)."""
+    requests = [bytes(r.request) for r in recs]
+    responses = [None if (b := bytes(r.response)) == b"null" else b for r in recs]
+    metas = [None if (b := bytes(r.meta)) == b"null" else b for r in recs]
+    models = [_model(q) if q[:1] == b"{" else _BAD for q in requests]
+    statuses = [200 if (st := r.status) is None else st if 100 <= st <= 599 else 0 for r in recs]
+    latencies = [
+        None if (x := r.latency_ms) is None else x if -_EXACT_FLOAT < x < _EXACT_FLOAT else _BAD
+        for r in recs
     ]
-    return pa.Table.from_arrays(arrays, schema=EXCHANGE_SCHEMA)
-
-
-def _canonical(column: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """True where a JSON column is null or holds orjson's compact form."""
-    matched = pc.match_substring_regex(column, CANONICAL)
-    return pc.or_(pc.is_null(column), pc.fill_null(matched, False))
-
-
-def _not_canonical(table: pa.Table) -> list[int]:
-    ok = pc.and_(
-        pc.and_(_canonical(table["request"]), _canonical(table["response"])),
-        _canonical(table["meta"]),
+    ids = pa.array([r.id for r in recs], type=pa.string())
+    accounts = pa.array([r.account_id for r in recs], type=pa.string())
+    endpoints = pa.array([r.endpoint for r in recs], type=pa.string())
+    endpoints = pc.if_else(
+        pc.fill_null(pc.equal(endpoints, ""), True), _DEFAULT_ENDPOINT, endpoints
     )
-    if pc.all(ok).as_py():
-        return []
-    return pc.indices_nonzero(pc.invert(ok)).to_pylist()
+    request = _json_column(requests)
+    response = _json_column(responses)
+    meta = _json_column(metas)
+    ts, bad_ts = _times([r.ts for r in recs])
+    ok = pc.and_(pc.not_equal(ids, ""), pc.not_equal(accounts, ""))
+    ok = pc.and_(ok, pc.is_in(endpoints, value_set=_ENDPOINT_SET))
+    ok = pc.and_(ok, _canonical_object(request, False))
+    ok = pc.and_(ok, _canonical_object(response, True))
+    ok = pc.and_(ok, _canonical_object(meta, True))
+    mask = ok.to_numpy(zero_copy_only=False)
+    for k, (model, status, latency) in enumerate(zip(models, statuses, latencies, strict=True)):
+        if model is _BAD or status == 0 or latency is _BAD:
+            mask[k] = False
+            models[k] = None
+            latencies[k] = None
+    for k in suspect:
+        mask[k] = False
+    if bad_ts is not None:
+        for k, bad in enumerate(bad_ts):
+            if bad:
+                mask[k] = False
+    arrays = [
+        ids,
+        ts,
+        accounts,
+        endpoints,
+        pa.array([m if type(m) is str else None for m in models], type=pa.string()),
+        request,
+        response,
+        pa.array([r.key_id for r in recs], type=pa.string()),
+        pa.array([r.ip for r in recs], type=pa.string()),
+        pa.array([r.user_agent for r in recs], type=pa.string()),
+        pa.array([r.client_fingerprint for r in recs], type=pa.string()),
+        pa.array(statuses, type=pa.int32()),
+        pa.array(latencies, type=pa.float64()),
+        meta,
+        pa.nulls(len(recs), type=pa.string()),
+    ]
+    return pa.Table.from_arrays(arrays, schema=EXCHANGE_SCHEMA), mask
+
+
+def _suspects(data: bytes, lines: list[bytes], where: list[int]) -> set[int]:
+    """Decoded records the fast path must not store raw: bodies with invalid UTF-8 (msgspec
+    checks the top-level strings only) and, if Python's recursion limit was raised, bodies
+    that may nest deeper than orjson reads."""
+    out: set[int] = set()
+    if not data.isascii():
+        try:
+            data.decode()
+        except UnicodeDecodeError:
+            for k, i in enumerate(where):
+                line = lines[i]
+                if not line.isascii():
+                    try:
+                        line.decode()
+                    except UnicodeDecodeError:
+                        out.add(k)
+    if sys.getrecursionlimit() > _DEFAULT_RECURSION_LIMIT:
+        for k, i in enumerate(where):
+            line = lines[i]
+            if len(line) > _DEEP_LINE and line.count(b"[") + line.count(b"{") > _MAX_BRACKETS:
+                out.add(k)
+    return out
 
 
 def parse_exchange_lines(
@@ -213,47 +244,44 @@ def parse_exchange_lines(
 ) -> tuple[pa.Table, list[Reject], int, int]:
     """Exchange rows (as an Arrow table), rejects, the count of records read and the count
     of lines of one block of JSON Lines; the reference path's result, only cheaper."""
-    rows: list[ExchangeRow] = []
-    fast: list[tuple[int, int, bytes]] = []  # (row index, line number, line) of raw rows
-    rejects: list[Reject] = []
-    read = 0
     lines = data.split(b"\n")
-    for lineno, line in enumerate(lines, first_line):
+    recs: list[_Record] = []
+    where: list[int] = []  # line index of each decoded record
+    slow: list[int] = []  # line indices the reference path decides
+    decode = _decode_record
+    for i, line in enumerate(lines):
         if not line or line.isspace():
             continue
-        read += 1
-        row = _fast_row(line)
-        if row is not None:
-            fast.append((len(rows), lineno, line))
-            rows.append(row)
+        try:
+            recs.append(decode(line))
+        except _FAST_ERRORS:
+            slow.append(i)
             continue
-        row, reject = parse_line(line, lineno, file, exchange_row)
+        where.append(i)
+    read = len(recs) + len(slow)
+    if recs:
+        table, mask = _fast_table(recs, _suspects(data, lines, where))
+        if not mask.all():
+            slow.extend(i for i, good in zip(where, mask, strict=True) if not good)
+            slow.sort()
+            table = table.filter(pa.array(mask))
+            where = [i for i, good in zip(where, mask, strict=True) if good]
+    else:
+        table = EXCHANGE_SCHEMA.empty_table()
+    if not slow:
+        return table, [], read, len(lines)
+    rows: list[ExchangeRow] = []
+    row_lines: list[int] = []
+    rejects: list[Reject] = []
+    for i in slow:
+        row, reject = parse_line(lines[i], first_line + i, file, exchange_row)
         if row is not None:
             rows.append(row)
+            row_lines.append(i)
         else:
             rejects.append(reject)  # type: ignore[arg-type]
-    table = _table(rows)
-    if not fast:
-        return table, rejects, read, len(lines)
-    bad = set(_not_canonical(table))
-    if not bad:
-        return table, rejects, read, len(lines)
-    # Bodies not in orjson's compact form: the reference path decides these lines.
-    redo = [(i, lineno, line) for i, lineno, line in fast if i in bad]
-    dropped: set[int] = set()
-    for i, lineno, line in redo:
-        row, reject = parse_line(line, lineno, file, exchange_row)
-        if row is not None:
-            rows[i] = row
-        else:
-            dropped.add(i)
-            rejects.append(reject)  # type: ignore[arg-type]
-    if dropped:
-        rows = [row for i, row in enumerate(rows) if i not in dropped]
-        rejects.sort(key=lambda r: r.line)
-    return _table(rows), rejects, read, len(lines)
-
-
-def reference_table(rows: list[ExchangeRow]) -> pa.Table:
-    """The reference path's table of ``rows`` (for comparisons in tests and benchmarks)."""
-    return rows_to_table(rows, EXCHANGE_SCHEMA)
+    if rows:
+        order = np.argsort(np.array(where + row_lines, dtype=np.int64), kind="stable")
+        both = pa.concat_tables([table, rows_to_table(rows, EXCHANGE_SCHEMA)])
+        table = both.take(pa.array(order))
+    return table, rejects, read, len(lines)

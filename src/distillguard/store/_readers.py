@@ -83,9 +83,11 @@ class Block:
     def text(self) -> bytes:
         """The block's JSON Lines text, whole lines without the final newline."""
         data = self.data or b""
-        if self.end >= 0:
-            data = data[: self.end]
-        return self.head + data if self.head else data
+        if self.end < 0:
+            return self.head + data if self.head else data
+        if not self.head:
+            return data[: self.end]
+        return b"".join((self.head, memoryview(data)[: self.end]))  # one copy, not two
 
     def lines(self) -> int:
         """How many file lines (or Parquet rows) the block spans."""
