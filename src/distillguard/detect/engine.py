@@ -350,11 +350,13 @@ class Engine:
 
     # ------------------------------------------------------------------ scoring
     def _pattern(self, cluster: _Cluster) -> tuple[list[set[int]], bool]:
-        """Candidate pattern: heavy prefix / suffix / (still rare) system-prompt keys."""
+        """Candidate pattern: heavy prefix / suffix keys (the system-prompt slot stays empty)."""
         cs, share = cluster.stats, self._cl["heavy_share"]
         heavy = [cs.prefix.heavy(cs.n, share), cs.suffix.heavy(cs.n, share)]
-        members = self.linker.members
-        heavy.append({k for k in cs.sysk.heavy(cs.n, share) if members.get(("sys", k))})
+        # a shared system prompt links accounts but is no pattern of its own: popular agent
+        # and product prompts are sent by many unrelated customers (the same wording in the
+        # USER turns across organisations is what a script shows)
+        heavy.append(set())
         return heavy, cs.n_probe >= 0.5 * cs.n
 
     def _match_count(self, acct: _Acct, pattern: tuple, *, core: bool = False) -> int:  # type: ignore[type-arg]
