@@ -66,3 +66,20 @@ def test_ingest_leaves_duckdb_thread_count_as_it_was(tmp_path: Path) -> None:
         store.ingest_records([orjson.loads(_line(99))])
         (threads,) = store.con.execute("SELECT current_setting('threads')").fetchone()
         assert int(threads) == 3 and store.count() == 21
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_writer_errors_reach_the_caller(background: bool) -> None:
+    import duckdb
+
+    from distillguard.errors import StoreError
+    from distillguard.store._lines import parse_exchange_lines
+    from distillguard.store._writer import ExchangeWriter
+
+    table = parse_exchange_lines(b"\n".join(_line(i) for i in range(10)), "f", 1)[0]
+    con = duckdb.connect()  # no exchanges table: every insert fails
+    writer = ExchangeWriter(con, background=background)
+    writer.add_table(table)
+    with pytest.raises(StoreError, match="cannot write exchanges"):
+        writer.close()
+    con.close()

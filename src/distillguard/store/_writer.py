@@ -25,7 +25,7 @@ __all__ = ["FLUSH_ROWS", "ExchangeWriter", "first_per_id"]
 #: Rows per INSERT: large enough to amortise DuckDB's per-statement cost.
 FLUSH_ROWS = 50_000
 #: Batches waiting for the writer thread (each up to ~FLUSH_ROWS rows) before the reader waits.
-_QUEUE_BATCHES = 2
+_QUEUE_BATCHES = 1
 _COLS = ", ".join(EXCHANGE_COLUMNS)
 _INSERT = (
     f"INSERT INTO exchanges ({_COLS}) SELECT {_COLS} FROM _dg_batch b "
