@@ -523,6 +523,11 @@ class Engine:
             # paid with a card that pays for several organisations' accounts in this
             # cluster: the card is the tie, whatever the member's own mix of requests
             return True
+        if acct.info.verified is True and not self._is_young(acct):
+            # a long-standing verified customer is not convicted for resembling a cluster it
+            # is linked to (a popular agent prompt, the same reasoning settings): only a hard
+            # tie or its own behaviour convicts it
+            return False
         if self._match_count(acct, cluster.pattern) >= self._need(s.n) and self._consistent_member(
             acct, cluster.pattern, core
         ):
