@@ -427,7 +427,9 @@ class Gateway:
                     raise _Refusal(
                         400, "each message must be an object with a 'role'", param="messages"
                     )
-                _check_content(m.get("content"), "messages")
+                content = m.get("content")
+                if content is not None and type(content) is not str:  # plain text: done
+                    _check_content(content, "messages")
             if endpoint == "messages" and body.get("system") is not None:
                 _check_content(body["system"], "system")
         stream = body.get("stream", False)
@@ -435,7 +437,8 @@ class Gateway:
             raise _Refusal(400, "'stream' must be a boolean", param="stream")
         for key in ("max_tokens", "max_completion_tokens"):
             value = body.get(key)
-            if value is not None and (not _is_int(value) or value < 1):
+            # parsed JSON: an integer is exactly int (True/False are bool)
+            if value is not None and (type(value) is not int or value < 1):
                 raise _Refusal(400, f"'{key}' must be a positive integer", param=key)
         if endpoint == "messages" and body.get("max_tokens") is None:
             raise _Refusal(400, "'max_tokens' is required", param="max_tokens")
