@@ -30,6 +30,7 @@ def test_reject_lines_across_blocks_files_and_gzip_members(
     from distillguard.store import _readers
 
     monkeypatch.setattr(_readers, "_BLOCK_BYTES", 4096)  # many blocks per file
+    monkeypatch.setattr(_readers, "_GZ_READ_BYTES", 300)  # many inflated pieces per block
     expected: list[tuple[str, int]] = []
     paths = []
     for f, gz in enumerate((True, False, True)):
@@ -83,3 +84,22 @@ def test_writer_errors_reach_the_caller(background: bool) -> None:
     with pytest.raises(StoreError, match="cannot write exchanges"):
         writer.close()
     con.close()
+
+
+def test_truncated_gzip_in_small_pieces_keeps_whole_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from distillguard.store import _readers
+
+    monkeypatch.setattr(_readers, "_BLOCK_BYTES", 2048)
+    monkeypatch.setattr(_readers, "_GZ_READ_BYTES", 128)
+    data = b"\n".join(_line(i) for i in range(300)) + b"\n"
+    packed = gzip.compress(data)
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(packed[: len(packed) * 2 // 3])
+    with Store(tmp_path / "s.duckdb") as store:
+        report = store.ingest([path], show_progress=False, workers=0)
+        stored = store.count()
+    assert 0 < stored < 300 and report.rejected == 1 and report.inserted == stored
+    _, line, message = report.rejects[0]
+    assert line == stored + 1 and "unreadable" in message

@@ -45,6 +45,9 @@ _JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _GZ_SUFFIXES = (".jsonl.gz", ".ndjson.gz")
 _PARQUET_SUFFIXES = (".parquet",)
 _BLOCK_BYTES = 4 << 20
+#: Compressed bytes inflated at a time: small pieces stay in the CPU cache (inflating 64 KB
+#: at a time took half the CPU of 1 MB at a time here); they are joined into blocks.
+_GZ_READ_BYTES = 64 << 10
 _PARQUET_ROWS = 8192
 _BOM = b"\xef\xbb\xbf"
 
@@ -182,7 +185,7 @@ def _gunzip_chunks(raw: BinaryIO) -> Iterator[bytes]:
     inflater = _zlib.decompressobj(wbits=31)
     fed = False  # whether the current member has received any bytes
     while True:
-        data = raw.read(_BLOCK_BYTES // 4)
+        data = raw.read(_GZ_READ_BYTES)
         if not data:
             if fed and not inflater.eof:
                 raise _Damaged("the gzip stream is truncated")
@@ -207,50 +210,58 @@ def _gunzip_chunks(raw: BinaryIO) -> Iterator[bytes]:
 def _jsonl_blocks(path: Path, gz: bool, numbered: bool) -> Iterator[Block]:
     name = str(path)
     line = 1
-    leftover = b""
+    pending: list[bytes] = []  # text not handed out yet (it starts with a partial line)
+    size = 0
     last_pos = 0
     start = True
+    damaged: _Damaged | None = None
     with path.open("rb") as raw:
-        chunks = _gunzip_chunks(raw) if gz else _plain_chunks(raw)
+        pieces = _gunzip_chunks(raw) if gz else _plain_chunks(raw)
         first = True
         try:
-            for chunk in chunks:
-                pos = raw.tell()
+            for piece in pieces:
                 if first:
                     first = False
-                    if chunk.startswith(_BOM):  # written by some Windows tools
-                        chunk = chunk[len(_BOM) :]
-                cut = chunk.rfind(b"\n")
-                if cut < 0:
-                    leftover += chunk
+                    if piece.startswith(_BOM):  # written by some Windows tools
+                        piece = piece[len(_BOM) :]
+                pending.append(piece)
+                size += len(piece)
+                if size < _BLOCK_BYTES:
                     continue
+                data = pending[0] if len(pending) == 1 else b"".join(pending)
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    pending = [data]
+                    continue
+                pos = raw.tell()
+                first_line = line if numbered else 1
                 yield Block(
-                    name,
-                    line if numbered else 1,
-                    data=chunk,
-                    head=leftover,
-                    end=cut,
-                    nbytes=pos - last_pos,
-                    start=start,
+                    name, first_line, data=data, end=cut, nbytes=pos - last_pos, start=start
                 )
                 start = False
                 last_pos = pos
-                leftover = chunk[cut + 1 :]
                 if numbered:
-                    line += chunk.count(b"\n", 0, cut) + 1
+                    line += data.count(b"\n", 0, cut) + 1
+                rest = data[cut + 1 :]
+                pending = [rest] if rest else []
+                size = len(rest)
         except _Damaged as exc:
-            # Keep every whole line before the damage; the partial last line is not a record.
-            broken = [_Broken(f"file unreadable from here on: {exc}")]
-            yield Block(name, line if numbered else 1, objects=broken, start=start)
+            damaged = exc
+        data = b"".join(pending)
+        if damaged is None:
+            if data:
+                nbytes = raw.tell() - last_pos
+                yield Block(name, line if numbered else 1, data=data, nbytes=nbytes, start=start)
             return
-        if leftover:
-            yield Block(
-                name,
-                line if numbered else 1,
-                data=leftover,
-                nbytes=raw.tell() - last_pos,
-                start=start,
-            )
+        # Keep every whole line before the damage; the partial last line is not a record.
+        cut = data.rfind(b"\n")
+        if cut >= 0:
+            yield Block(name, line if numbered else 1, data=data, end=cut, start=start)
+            start = False
+            if numbered:
+                line += data.count(b"\n", 0, cut) + 1
+        broken = [_Broken(f"file unreadable from here on: {damaged}")]
+        yield Block(name, line if numbered else 1, objects=broken, start=start)
 
 
 def _decode_json_columns(batch: pa.RecordBatch, rows: list[dict[str, Any]]) -> None:
