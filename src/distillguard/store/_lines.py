@@ -109,18 +109,11 @@ _TS_PATTERN = (
 _UTC_US = pa.timestamp("us", "UTC")
 _BAD = object()  # a value the fast path cannot take: the reference path decides the line
 _ENDPOINT_SET = pa.array(ENDPOINTS, type=pa.string())
-_MODEL_KEY = b'"model":'
-_MODEL_FIRST = b'{"model":"'
 
 
 def _model(request: bytes) -> Any:
-    """``request["model"]``: read off the front when it is the first key (and the only
-    ``"model"`` key anywhere in the body), else decoded by msgspec, skipping the rest."""
-    if request.startswith(_MODEL_FIRST):
-        end = request.find(b'"', 10)
-        value = request[10:end]
-        if b"\\" not in value and request.count(_MODEL_KEY) == 1:
-            return value.decode()
+    """``request["model"]``, decoded by msgspec, which skips every other key without
+    building it (cheaper than searching the bytes for the key)."""
     try:
         return _decode_model(request).model
     except _FAST_ERRORS:
