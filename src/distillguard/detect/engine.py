@@ -120,7 +120,7 @@ class _Cluster:
         self.assessment: Assessment | None = None
         self.convicted = False
         # per-feature log-likelihood weights: core members' traffic vs the other members'
-        self.contrast: list[tuple[float, float]] | None = None
+        self.contrast: list[tuple[float, ...]] | None = None
         self.prior = 0.0  # log odds that a young member is one of the core
 
 
@@ -555,8 +555,10 @@ class Engine:
         ):
             return None
         llr = 0.0
-        for (hit, miss), k in zip(contrast, _member_counts(s), strict=True):
+        for (hit, miss), k in zip(contrast[:-1], _member_counts(s), strict=True):
             llr += k * hit + (s.n - k) * miss
+        for w, k in zip(contrast[-1], _hour_bins(s), strict=True):
+            llr += w * k
         return llr
 
     def _need(self, n: int) -> float:
@@ -749,7 +751,7 @@ def _member_counts(s: Stats) -> list[int]:
     return [*s.n_tag, s.n_single, s.n_sat]
 
 
-def _contrast(core: Stats, whole: Stats) -> list[tuple[float, float]] | None:
+def _contrast(core: Stats, whole: Stats) -> list[tuple[float, ...]] | None:
     """(log p_core / p_rest, log (1 - p_core) / (1 - p_rest)) per member feature."""
     rest_n = whole.n - core.n
     if core.n < 20 or rest_n < 20:
@@ -759,4 +761,18 @@ def _contrast(core: Stats, whole: Stats) -> list[tuple[float, float]] | None:
         pc = min(max(kc / core.n, 0.02), 0.98)
         pr = min(max((kw - kc) / rest_n, 0.02), 0.98)
         out.append((math.log(pc / pr), math.log((1 - pc) / (1 - pr))))
+    # when in the day: a campaign's scripts run round the clock, customers keep their hours
+    bc, bw = _hour_bins(core), _hour_bins(whole)
+    out.append(
+        tuple(
+            math.log(((c + 1) / (core.n + 6)) / ((w - c + 1) / (rest_n + 6)))
+            for c, w in zip(bc, bw, strict=True)
+        )
+    )
     return out
+
+
+def _hour_bins(s: Stats) -> list[int]:
+    """Exchanges per 4-hour block of the UTC day."""
+    h = s.hours
+    return [sum(h[i : i + 4]) for i in range(0, 24, 4)]
