@@ -208,7 +208,7 @@ def _fast_table(recs: list[_Record], suspect: set[int]) -> tuple[pa.Table, Any]:
     return pa.Table.from_arrays(arrays, schema=EXCHANGE_SCHEMA), mask
 
 
-def _suspects(data: bytes, lines: list[bytes], where: list[int]) -> set[int]:
+def _suspects(data: bytes, lines: list[memoryview], where: list[int]) -> set[int]:
     """Decoded records the fast path must not store raw: bodies with invalid UTF-8 (msgspec
     checks the top-level strings only) and, if Python's recursion limit was raised, bodies
     that may nest deeper than orjson reads."""
@@ -218,7 +218,7 @@ def _suspects(data: bytes, lines: list[bytes], where: list[int]) -> set[int]:
             data.decode()
         except UnicodeDecodeError:
             for k, i in enumerate(where):
-                line = lines[i]
+                line = bytes(lines[i])
                 if not line.isascii():
                     try:
                         line.decode()
@@ -226,9 +226,24 @@ def _suspects(data: bytes, lines: list[bytes], where: list[int]) -> set[int]:
                         out.add(k)
     if sys.getrecursionlimit() > _DEFAULT_RECURSION_LIMIT:
         for k, i in enumerate(where):
-            line = lines[i]
+            line = bytes(lines[i])
             if len(line) > _DEEP_LINE and line.count(b"[") + line.count(b"{") > _MAX_BRACKETS:
                 out.add(k)
+    return out
+
+
+def _lines(data: bytes) -> list[memoryview]:
+    """The lines of ``data`` as views into it: no line is copied (``split`` copies them
+    all, and msgspec decodes from a view as well as from bytes)."""
+    view = memoryview(data)
+    find = data.find
+    out = []
+    append = out.append
+    pos = 0
+    while (nl := find(b"\n", pos)) >= 0:
+        append(view[pos:nl])
+        pos = nl + 1
+    append(view[pos:])
     return out
 
 
@@ -237,18 +252,19 @@ def parse_exchange_lines(
 ) -> tuple[pa.Table, list[Reject], int, int]:
     """Exchange rows (as an Arrow table), rejects, the count of records read and the count
     of lines of one block of JSON Lines; the reference path's result, only cheaper."""
-    lines = data.split(b"\n")
+    lines = _lines(data)
     recs: list[_Record] = []
     where: list[int] = []  # line index of each decoded record
     slow: list[int] = []  # line indices the reference path decides
     decode = _decode_record
     for i, line in enumerate(lines):
-        if not line or line.isspace():
+        if not line:
             continue
         try:
             recs.append(decode(line))
         except _FAST_ERRORS:
-            slow.append(i)
+            if not bytes(line).isspace():  # a blank line is no record, as on the old path
+                slow.append(i)
             continue
         where.append(i)
     read = len(recs) + len(slow)
@@ -267,7 +283,7 @@ def parse_exchange_lines(
     row_lines: list[int] = []
     rejects: list[Reject] = []
     for i in slow:
-        row, reject = parse_line(lines[i], first_line + i, file, exchange_row)
+        row, reject = parse_line(bytes(lines[i]), first_line + i, file, exchange_row)
         if row is not None:
             rows.append(row)
             row_lines.append(i)
