@@ -528,8 +528,11 @@ class Engine:
             # is linked to (a popular agent prompt, the same reasoning settings): only a hard
             # tie or its own behaviour convicts it
             return False
-        if self._match_count(acct, cluster.pattern) >= self._need(s.n) and self._consistent_member(
-            acct, cluster.pattern, core
+        count = self._match_count(acct, cluster.pattern)
+        if count >= self._need(s.n) and (
+            self._consistent_member(acct, cluster.pattern, core)
+            # a burst sign-up's first two exchanges are too few to judge its mix by
+            or (s.n < 3 and cluster.pattern[3] and acct.burst >= self._cl["burst_neighbours"])
         ):
             return True
         llr = self._member_llr(acct, cluster)
@@ -697,6 +700,11 @@ class Engine:
             reasons = ["cluster", *cluster.assessment.reasons]
             prof = cluster.assessment.profile
             in_cluster = True
+            if acct.stats.n < 3 and not self._consistent_member(acct, cluster.pattern, prof):
+                # convicted on its sign-up burst alone, before its own requests could be
+                # judged: throttled, not blocked
+                score = min(score, (self._thr["throttle"] + self._thr["block"]) / 2)
+                reasons = [*reasons, "burst_signup"]
         elif cluster is not None and cluster.convicted and cluster.assessment is not None:
             # not convicted with the cluster, but ranked by the posterior odds that it is one
             # of the core: the cluster's base rate among young members times its own
