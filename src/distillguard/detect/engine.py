@@ -349,15 +349,15 @@ class Engine:
                     c.stats.merge(self.accounts[m].stats)
 
     # ------------------------------------------------------------------ scoring
-    def _pattern(self, cluster: _Cluster) -> tuple[list[set[int]], bool]:
-        """Candidate pattern: heavy prefix / suffix keys (the system-prompt slot stays empty)."""
+    def _heavy_keys(self, cluster: _Cluster) -> tuple[set[int], set[int]]:
+        """Candidate pattern: template keys (first / last sentence) heavy in the cluster.
+
+        A shared system prompt links accounts but is no pattern of its own: popular agent
+        and product prompts are sent by many unrelated customers; the same wording in the
+        USER turns across organisations is what a script shows.
+        """
         cs, share = cluster.stats, self._cl["heavy_share"]
-        heavy = [cs.prefix.heavy(cs.n, share), cs.suffix.heavy(cs.n, share)]
-        # a shared system prompt links accounts but is no pattern of its own: popular agent
-        # and product prompts are sent by many unrelated customers (the same wording in the
-        # USER turns across organisations is what a script shows)
-        heavy.append(set())
-        return heavy, cs.n_probe >= 0.5 * cs.n
+        return cs.prefix.heavy(cs.n, share), cs.suffix.heavy(cs.n, share)
 
     def _match_count(self, acct: _Acct, pattern: tuple, *, core: bool = False) -> int:  # type: ignore[type-arg]
         """How many of an account's exchanges (lower bound) follow the cluster's pattern."""
@@ -374,12 +374,10 @@ class Engine:
         ):
             # any young member shapes the core; only a burst sign-up is convicted for it
             return tied
-        pre, suf, sysk = heavy
+        pre, suf = heavy
         # a template's fixed sentence may sit before or after the slot: count both ends
         ends = sum(s.prefix.low(k) for k in pre) + sum(s.suffix.low(k) for k in suf - pre)
         best = min(s.n, ends)
-        if sysk:
-            best = max(best, sum(s.sysk.low(k) for k in sysk))
         if mode == "probe":
             best = max(best, s.n_probe)
         elif mode == "cot":
@@ -394,21 +392,18 @@ class Engine:
         A template one big account sends on its own is that account's habit, not a
         coordinated pattern; coordination is the same fixed wording across accounts.
         """
-        (pre, suf, sysk), _ = self._pattern(cluster)
+        pre, suf = self._heavy_keys(cluster)
         users: dict[tuple[int, int], int] = {}
         for m in cluster.members:
             s = self.accounts[m].stats
             if s.n == 0:
                 continue
             need = max(2.0, 0.1 * s.n)
-            for i, (summary, keys) in enumerate(((s.prefix, pre), (s.suffix, suf), (s.sysk, sysk))):
+            for i, (summary, keys) in enumerate(((s.prefix, pre), (s.suffix, suf))):
                 for k in keys:
                     if summary.low(k) >= need:
                         users[(i, k)] = users.get((i, k), 0) + 1
-        keep = [
-            {k for k in keys if users.get((i, k), 0) >= 2}
-            for i, keys in enumerate((pre, suf, sysk))
-        ]
+        keep = [{k for k in keys if users.get((i, k), 0) >= 2} for i, keys in enumerate((pre, suf))]
         return keep, self._content_mode(cluster), self._shared_cards(cluster), self._young(cluster)
 
     def _young_prior(self, cluster: _Cluster, matched: list[str]) -> float:

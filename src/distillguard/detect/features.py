@@ -104,7 +104,6 @@ class Stats:
         "n_tag",
         "prefix",
         "suffix",
-        "sysk",
     )
 
     def __init__(self) -> None:
@@ -121,7 +120,6 @@ class Stats:
         self.gap_ss = 0.0
         self.prefix = TopK()
         self.suffix = TopK()
-        self.sysk = TopK()
         self.bias = TopK()
 
     def add(self, ts: float, e: Enriched, sat_tokens: int) -> None:
@@ -160,8 +158,6 @@ class Stats:
             self.days.add(int(ts // _DAY))
         self.prefix.add(e.prefix_key)
         self.suffix.add(e.suffix_key)
-        if e.sys_key:
-            self.sysk.add(e.sys_key)
         if e.bias_key:
             self.bias.add(e.bias_key)
 
@@ -170,7 +166,6 @@ class Stats:
         self.merge_scalars(other)
         self.prefix.merge(other.prefix)
         self.suffix.merge(other.suffix)
-        self.sysk.merge(other.sysk)
         self.bias.merge(other.bias)
 
     def merge_scalars(self, other: Stats) -> None:
