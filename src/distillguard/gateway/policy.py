@@ -128,6 +128,10 @@ class Policy:
             hit = self._memory.check(specs)
             if hit is not None:
                 return rate_limited(verdict, hit[0], hit[1])
+        return self._admitted(principal, verdict, est)
+
+    def _admitted(self, principal: Principal, verdict: Verdict, est: int) -> Decision:
+        """Record the admitted request's token estimate (settled first-in, first-out)."""
         pending = self._pending.get(principal.key_id)
         if pending is None:
             pending = self._pending[principal.key_id] = deque(maxlen=1024)
@@ -153,11 +157,7 @@ class Policy:
             hit = await self._check(specs)
             if hit is not None:
                 return rate_limited(verdict, hit[0], hit[1])
-        pending = self._pending.get(principal.key_id)
-        if pending is None:
-            pending = self._pending[principal.key_id] = deque(maxlen=1024)
-        pending.append(est)
-        return self._decisions[verdict]
+        return self._admitted(principal, verdict, est)
 
     async def settle(self, principal: Principal, *, used_tokens: int) -> None:
         """Charge the tokens a served request actually used (minus what admit estimated).
