@@ -103,6 +103,7 @@ class _Acct:
 class _Cluster:
     __slots__ = (
         "assessment",
+        "burst_w",
         "contrast",
         "convicted",
         "members",
@@ -122,6 +123,7 @@ class _Cluster:
         # per-feature log-likelihood weights: core members' traffic vs the other members'
         self.contrast: list[tuple[float, ...]] | None = None
         self.prior = 0.0  # log odds that a young member is one of the core
+        self.burst_w = (0.0, 0.0)  # log-likelihood weights of a sign-up burst: core vs rest
 
 
 def _due(n: int) -> bool:
@@ -228,13 +230,14 @@ class Engine:
         if acct is None:
             self.observe_account(AccountInfo(account_id))
             acct = self.accounts[account_id]
-        if self._sync_min and (acct.stats.n == 0 or ts - acct.stats.last_ts >= self._session_gap):
+        start = acct.stats.n == 0 or ts - acct.stats.last_ts >= self._session_gap
+        if self._sync_min and start:
             self._session_start(ts, account_id)
-        acct.stats.add(ts, e, self._ev["saturation_tokens"])
+        acct.stats.add(ts, e, self._ev["saturation_tokens"], start)
         root = self.linker.find(account_id)
         cluster = self.clusters.get(root)
         if cluster is not None:
-            cluster.stats.add(ts, e, self._ev["saturation_tokens"])
+            cluster.stats.add(ts, e, self._ev["saturation_tokens"], start)
         seen = (ip, client_fingerprint, e.sys_key)
         if seen != acct.last_link:  # most exchanges repeat the previous one's attributes
             acct.last_link = seen
@@ -255,6 +258,17 @@ class Engine:
             cluster.next_due = n_c + max(1, len(cluster.members) // 2, n_c >> 4)
         if _due(n):
             self._rescore_account(account_id, acct, cluster, changes)
+        elif (
+            cluster is not None
+            and cluster.convicted
+            and cluster.contrast is not None
+            and not acct.verdict.at_least(Verdict.THROTTLE)
+        ):
+            # a young member's odds move with every exchange and cost a few multiplications:
+            # act on the exchange that carries them over the line, not at the next re-score
+            odds = self._member_odds(acct, cluster)
+            if odds is not None and odds >= self._cl["member_evidence"]:
+                self._rescore_account(account_id, acct, cluster, changes)
         return changes
 
     # ------------------------------------------------------------------ linking
@@ -418,6 +432,27 @@ class Engine:
                     outside += 1
         return math.log((inside + 1) / (outside + 1))
 
+    def _burst_weights(self, cluster: _Cluster, matched: list[str]) -> tuple[float, float]:
+        """How much likelier a sign-up burst is among the core than among the other members.
+
+        Rates are estimated inside the cluster (smoothed): behind a reseller's egress the
+        campaign's replacement accounts arrive in batches while its customers sign up one
+        at a time; where customers also arrive in batches, the weight falls to nothing.
+        """
+        need = self._cl["burst_evidence_neighbours"]
+        core = set(matched)
+        core_hit = rest_hit = rest_n = 0
+        for m in cluster.members:
+            acct = self.accounts[m]
+            if m in core:
+                core_hit += acct.burst >= need
+            elif acct.stats.n:
+                rest_n += 1
+                rest_hit += acct.burst >= need
+        pc = (core_hit + 1) / (len(core) + 2)
+        pr = (rest_hit + 1) / (rest_n + 2)
+        return math.log(pc / pr), math.log((1 - pc) / (1 - pr))
+
     def _ties(self, cluster: _Cluster, matched: list[str]) -> float:
         """Share of the core's accounts bound by a hard tie: shared card or burst sign-up."""
         cards = cluster.pattern[2] if cluster.pattern else ()
@@ -530,15 +565,16 @@ class Engine:
             or (s.n < 3 and cluster.pattern[3] and acct.burst >= self._cl["burst_neighbours"])
         ):
             return True
-        llr = self._member_llr(acct, cluster)
-        return llr is not None and llr >= self._cl["member_evidence"]
+        odds = self._member_odds(acct, cluster)
+        return odds is not None and odds >= self._cl["member_evidence"]
 
     def _member_llr(self, acct: _Acct, cluster: _Cluster) -> float | None:
         """A young member whose own traffic is far likelier under the core's behaviour.
 
         The likelihood ratio of the member's exchanges (capability tags, single turns,
         saturated outputs) under the core's rates against the rates of the cluster's other
-        members -- for a hydra, the reseller's ordinary customers on the same egress. It
+        members -- for a hydra, the reseller's ordinary customers on the same egress --
+        scaled to one observation per session, plus the hours its sessions start in. It
         grows with evidence, so a new customer is never convicted on one exchange, and an
         account that chats like the customers around it scores below zero.
         """
@@ -555,9 +591,26 @@ class Engine:
         llr = 0.0
         for (hit, miss), k in zip(contrast[:-1], _member_counts(s), strict=True):
             llr += k * hit + (s.n - k) * miss
-        for w, k in zip(contrast[-1], _hour_bins(s), strict=True):
+        # exchanges of one session are not independent observations (a customer's homework
+        # session asks for steps five times running): count the evidence per session
+        llr *= min(1.0, sum(s.starts) / s.n)
+        for w, k in zip(contrast[-1], s.starts, strict=True):
             llr += w * k
         return llr
+
+    def _member_odds(self, acct: _Acct, cluster: _Cluster) -> float | None:
+        """Posterior log odds that a young member is one of the cluster's core.
+
+        The base rate among the cluster's young members, times the likelihood ratio of how
+        it signed up (alone, or with other sign-ups from its subnet within minutes), times
+        the likelihood ratio of its own traffic (:meth:`_member_llr`).
+        """
+        llr = self._member_llr(acct, cluster)
+        if llr is None:
+            return None
+        hit, miss = cluster.burst_w
+        burst = hit if acct.burst >= self._cl["burst_evidence_neighbours"] else miss
+        return cluster.prior + burst + llr
 
     def _need(self, n: int) -> float:
         """Exchanges of a member that must follow the pattern: a share, and at least 3."""
@@ -603,6 +656,7 @@ class Engine:
         cluster.assessment = a
         cluster.contrast = _contrast(core, cluster.stats) if matched else None
         cluster.prior = self._young_prior(cluster, matched)
+        cluster.burst_w = self._burst_weights(cluster, matched)
         # coordination means several organisations: one org's own accounts (a university
         # cohort, an enterprise's teams) are judged one by one, never as a cluster
         orgs = {self.accounts[m].info.org_id or f"acct:{m}" for m in matched}
@@ -704,9 +758,9 @@ class Engine:
             # not convicted with the cluster, but ranked by the posterior odds that it is one
             # of the core: the cluster's base rate among young members times its own
             # likelihood ratio; kept below the watch threshold (no action on a ranking)
-            llr = self._member_llr(acct, cluster)
-            if llr is not None:
-                odds = min(max(cluster.prior + llr, -50.0), 50.0)
+            odds = self._member_odds(acct, cluster)
+            if odds is not None:
+                odds = min(max(odds, -50.0), 50.0)
                 rank = self._thr["watch"] * 0.98 / (1.0 + math.exp(-odds))
                 score = max(score, min(rank, cluster.assessment.score))
         verdict = self._verdict(score)
@@ -764,18 +818,13 @@ def _contrast(core: Stats, whole: Stats) -> list[tuple[float, ...]] | None:
         pc = min(max(kc / core.n, 0.02), 0.98)
         pr = min(max((kw - kc) / rest_n, 0.02), 0.98)
         out.append((math.log(pc / pr), math.log((1 - pc) / (1 - pr))))
-    # when in the day: a campaign's scripts run round the clock, customers keep their hours
-    bc, bw = _hour_bins(core), _hour_bins(whole)
+    # when in the day sessions start: a campaign's scripts run round the clock, customers
+    # keep their hours (one observation per session: its exchanges are not independent)
+    core_s, rest_s = sum(core.starts), sum(whole.starts) - sum(core.starts)
     out.append(
         tuple(
-            math.log(((c + 1) / (core.n + 6)) / ((w - c + 1) / (rest_n + 6)))
-            for c, w in zip(bc, bw, strict=True)
+            math.log(((c + 1) / (core_s + 6)) / ((w - c + 1) / (rest_s + 6)))
+            for c, w in zip(core.starts, whole.starts, strict=True)
         )
     )
     return out
-
-
-def _hour_bins(s: Stats) -> list[int]:
-    """Exchanges per 4-hour block of the UTC day."""
-    h = s.hours
-    return [sum(h[i : i + 4]) for i in range(0, 24, 4)]

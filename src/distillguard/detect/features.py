@@ -103,6 +103,7 @@ class Stats:
         "n_sysx",
         "n_tag",
         "prefix",
+        "starts",
         "suffix",
     )
 
@@ -114,6 +115,9 @@ class Stats:
         self.n_sat = self.n_single = self.n_sysx = self.n_harvest = 0
         self.n_tag = [0] * len(TAGS)
         self.hours = [0] * 24
+        # session starts per 4-hour block of the UTC day: when someone sits down to work is
+        # one observation per session, not one per exchange (a session's exchanges share it)
+        self.starts = [0] * 6
         self.days: set[int] = set()
         self.gap_n = 0
         self.gap_s = 0.0
@@ -122,8 +126,13 @@ class Stats:
         self.suffix = TopK()
         self.bias = TopK()
 
-    def add(self, ts: float, e: Enriched, sat_tokens: int) -> None:
-        """Fold one enriched exchange (time ``ts`` in epoch seconds) into the counters."""
+    def add(self, ts: float, e: Enriched, sat_tokens: int, start: bool = False) -> None:
+        """Fold one enriched exchange (time ``ts`` in epoch seconds) into the counters.
+
+        ``start`` marks the first exchange of one of the account's sessions (the caller
+        knows the account's own previous exchange; a cluster's counters are the sum of its
+        accounts', so they are passed the account's flag).
+        """
         self.n += 1
         if self.n > 1:
             gap = min(max(ts - self.last_ts, 0.0), _GAP_CAP)
@@ -153,7 +162,10 @@ class Stats:
             self.n_sat += 1
         if e.depth <= 2 and not tags & TOOL:
             self.n_single += 1
-        self.hours[int(ts // 3600) % 24] += 1
+        hour = int(ts // 3600) % 24
+        self.hours[hour] += 1
+        if start:
+            self.starts[hour >> 2] += 1
         if len(self.days) < 64:
             self.days.add(int(ts // _DAY))
         self.prefix.add(e.prefix_key)
@@ -191,6 +203,7 @@ class Stats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.n_tag = [a + b for a, b in zip(self.n_tag, other.n_tag, strict=True)]
         self.hours = [a + b for a, b in zip(self.hours, other.hours, strict=True)]
+        self.starts = [a + b for a, b in zip(self.starts, other.starts, strict=True)]
 
 
 def profile(s: Stats) -> dict[str, Any]:
