@@ -30,7 +30,7 @@ import pyarrow as pa
 from distillguard._progress import progress
 from distillguard._types import Verdict
 from distillguard.detect.engine import AccountInfo, Engine, cluster_name
-from distillguard.detect.enrich import Enriched, tag_names
+from distillguard.detect.enrich import ENRICH_VERSION, Enriched, tag_names
 from distillguard.detect.fast_enrich import Enricher, enrich_ipc, to_ipc
 from distillguard.detect.policy import Policy
 from distillguard.detect.scoring import describe
@@ -71,6 +71,22 @@ def _workers() -> int:
     return max(1, int(env)) if env and env.isdigit() else max(1, min(4, os.cpu_count() or 1))
 
 
+def _check_version(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop an ``enrichment`` table computed by another version of :func:`enrich`.
+
+    Enrichment is stored once and reused; when the taggers or keys change (a new
+    :data:`~distillguard.detect.enrich.ENRICH_VERSION`), reusing old rows would mix two
+    definitions of the same feature, so they are recomputed instead.
+    """
+    con.execute("CREATE TABLE IF NOT EXISTS enrichment_version (version INTEGER)")
+    stored = con.execute("SELECT max(version) FROM enrichment_version").fetchall()[0][0]
+    if stored == ENRICH_VERSION:
+        return
+    con.execute("DROP TABLE IF EXISTS enrichment")
+    con.execute("DELETE FROM enrichment_version")
+    con.execute("INSERT INTO enrichment_version VALUES (?)", [ENRICH_VERSION])
+
+
 def enrich_store(con: duckdb.DuckDBPyConnection, *, show_progress: bool = True) -> int:
     """Enrich the exchanges that have no ``enrichment`` row yet; return how many.
 
@@ -81,6 +97,7 @@ def enrich_store(con: duckdb.DuckDBPyConnection, *, show_progress: bool = True) 
     batch's columns go into the ``enrichment`` table in one insert, in read order.
     """
     try:
+        _check_version(con)
         con.execute(_ENRICH_SQL)
         todo = con.execute(
             "SELECT count(*) FROM exchanges x ANTI JOIN enrichment e ON x.id = e.id"

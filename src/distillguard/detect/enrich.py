@@ -26,6 +26,7 @@ from distillguard.detect._text import normalise, sentence_keys, simhash, stable_
 from distillguard.exchange import prompt_messages, response_text
 
 __all__ = [
+    "ENRICH_VERSION",
     "TAGS",
     "Enriched",
     "enrich",
@@ -33,6 +34,10 @@ __all__ = [
     "tag_names",
     "tag_text",
 ]
+
+#: Bumped whenever a column's definition changes: stored enrichment of another version is
+#: recomputed, never mixed with the new definition.
+ENRICH_VERSION = 2
 
 #: Capability tags, one bit each (bit i = 1 << i).
 TAGS: tuple[str, ...] = (
@@ -146,7 +151,9 @@ _COT_SYSTEM = re.compile(
     r"|steps|thinking)|explain (your|the) (reasoning|thinking)|(detailed|full|thorough"
     r"|complete) (explanation|reasoning|derivation)|explanation of (your|the) (thinking"
     r"|reasoning)|reasoning (first|before)|before (giving|stating) the (final )?answer"
-    r"|<think(ing)?>"
+    r"|<think(ing)?>|(each|every|all the) steps? of (your|the) (reasoning|thinking|solution|work)"
+    r"|(your|the) (reasoning|thinking) (in detail|in full|first)"
+    r"|(lay|spell|set|write) out (your|the|each|every|all) (\w+ )?(steps?|reasoning|thinking)"
 )
 _CODE_PARTS = re.compile(r"\n {2,}\S|\n\t|;\s*\n|\{\s*\n|=>|->|\)\s*:", re.S)
 
