@@ -56,7 +56,8 @@ _ENRICH_SQL = """
 CREATE TABLE IF NOT EXISTS enrichment (
     id VARCHAR, tags INTEGER, prefix_key BIGINT, suffix_key BIGINT,
     dup_key BIGINT, sys_key BIGINT, sys_sim BIGINT, tools_key BIGINT, max_tokens INTEGER,
-    probe BOOLEAN, truncated BOOLEAN, depth INTEGER, out_chars INTEGER, bias_key BIGINT
+    probe BOOLEAN, truncated BOOLEAN, depth INTEGER, out_chars INTEGER, bias_key BIGINT,
+    sys_tags INTEGER
 )
 """
 _FIELDS = Enriched._fields

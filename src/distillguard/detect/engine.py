@@ -24,7 +24,7 @@ from typing import Any
 
 from distillguard._types import Verdict
 from distillguard.detect._text import simhash_bands, stable_hash
-from distillguard.detect.enrich import Enriched
+from distillguard.detect.enrich import COT, Enriched
 from distillguard.detect.features import Stats
 from distillguard.detect.linking import Linker
 from distillguard.detect.policy import Policy, load_policy
@@ -36,6 +36,7 @@ _LINK_CAPS = {
     "pay": "payment",
     "cfp": "client_fingerprint",
     "cfs": "client_system_prompt",
+    "cft": "client_reasoning_system_prompt",
     "sys": "system_prompt",
     "tpl": "template",
     "ipc": "ip_client",
@@ -162,6 +163,7 @@ class Engine:
             {**{k: link[v] for k, v in _LINK_CAPS.items()}, "sync": 2},
             relative={
                 "cfs": link["relative_share"],
+                "cft": link["relative_share"],
                 "sys": link["relative_share"],
                 "tpl": link["template_share"],
                 "cfp": link["client_fingerprint_share"],
@@ -282,6 +284,10 @@ class Engine:
                 self._link(account_id, "ipc", f"{ip}|{client_fingerprint}")
         if e.sys_key:
             self._link(account_id, "sys", e.sys_key)
+            if client_fingerprint and e.sys_tags & COT:
+                # one client build whose system prompts all demand reasoning traces: the
+                # paraphrased variants of one operator's template keep its intent
+                self._link(account_id, "cft", client_fingerprint)
             if client_fingerprint:
                 # a fingerprint links only together with a near-identical system prompt
                 for band in simhash_bands(e.sys_sim):

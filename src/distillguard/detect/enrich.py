@@ -7,7 +7,9 @@ the store and the live :class:`~distillguard.detect.live.LiveDetector`) call the
 - ``tags``: capability bitmask (:data:`TAGS`) from the text and the request shape;
 - ``prefix_key`` / ``suffix_key``: template fingerprints of the current user turn;
 - ``dup_key``: hash of the whole normalised user turn (exact re-sends);
-- ``sys_key`` / ``sys_sim``: system-prompt hash and SimHash; ``tools_key``: tool-schema hash;
+- ``sys_key`` / ``sys_sim``: system-prompt hash and SimHash; ``sys_tags``: the tag bits the
+  system prompt alone sets (reasoning traces or grading asked for on every call);
+  ``tools_key``: tool-schema hash;
 - ``max_tokens``, ``probe`` (logprobs / top_logprobs / logit_bias), ``truncated``
   (finish reason ``length``), ``depth`` (messages in the conversation), ``out_chars``.
 
@@ -37,7 +39,7 @@ __all__ = [
 
 #: Bumped whenever a column's definition changes: stored enrichment of another version is
 #: recomputed, never mixed with the new definition.
-ENRICH_VERSION = 2
+ENRICH_VERSION = 3
 
 #: Capability tags, one bit each (bit i = 1 << i).
 TAGS: tuple[str, ...] = (
@@ -174,6 +176,7 @@ class Enriched(NamedTuple):
     depth: int
     out_chars: int
     bias_key: int = 0  # hash of the logit_bias token set (0 = none)
+    sys_tags: int = 0  # tag bits the system prompt alone sets (a standing instruction)
 
 
 def tag_text(text: str) -> int:
@@ -246,6 +249,7 @@ def enrich(endpoint: str, request: dict[str, Any], response: dict[str, Any] | No
         depth=len(msgs),
         out_chars=out_chars,
         bias_key=_bias_key(request.get("logit_bias")),
+        sys_tags=sys_bits,
     )
 
 

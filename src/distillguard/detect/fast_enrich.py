@@ -44,7 +44,7 @@ __all__ = ["ENRICHED_SCHEMA", "Enricher", "enrich_ipc", "to_ipc"]
 
 _FIELDS = Enriched._fields
 _BOOL = frozenset(("probe", "truncated"))
-_INT32 = frozenset(("tags", "max_tokens", "depth", "out_chars"))
+_INT32 = frozenset(("tags", "max_tokens", "depth", "out_chars", "sys_tags"))
 _I32_MIN, _I32_MAX = -(2**31), 2**31 - 1
 
 #: Arrow types of the enrichment columns (the ``enrichment`` table's types).
@@ -107,6 +107,7 @@ class Enricher:
             a_depth,
             a_out,
             a_bias,
+            a_systags,
         ) = appends
         loads = orjson.loads
         tag_cache, user_cache, sys_cache = self._tags.data, self._users.data, self._systems.data
@@ -143,9 +144,11 @@ class Enricher:
                 bits |= sys_fields[0]
                 a_sys(sys_fields[1])
                 a_sim(sys_fields[2])
+                a_systags(sys_fields[0])
             else:
                 a_sys(0)
                 a_sim(0)
+                a_systags(0)
             a_tags(bits or CHAT)
             keys = user_cache.get(user)
             if keys is None:
