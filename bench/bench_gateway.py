@@ -13,6 +13,9 @@ it (logging on, rate limits and verdict checks on, live detection on), and drive
 
 Usage: .venv/bin/python bench/bench_gateway.py [--requests N] [--workers 1 2] [--strict]
 
+``--parts`` instead times the hot path's stages in this process (no sockets): the request
+handler with an instant upstream, the upstream pool's fetch, and single stages.
+
 ``--ab-src DIR`` instead compares another source tree (e.g. ``git archive <commit> src |
 tar -x -C /tmp/old`` then ``--ab-src /tmp/old/src``) with this one: gateways from the two
 trees alternate ``--ab-rounds`` times in front of the same mock, so a shared, noisy machine
@@ -24,6 +27,7 @@ Needs h2load (Debian package nghttp2-client). Writes bench/out/gateway.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -250,6 +254,171 @@ def run_ab(
     return out
 
 
+def run_parts(repeats: int = 5, n: int = 5000) -> dict:
+    """CPU per call of the hot path's stages in this process, no sockets (``--parts``).
+
+    Each figure is the best of ``repeats`` runs of ``n`` calls (``time.thread_time``), so
+    other jobs on the machine inflate it least. ``handle`` is the whole request handler
+    (model route) with a stand-in upstream that answers at once; ``fetch`` is the upstream
+    pool's whole-answer path over a transport that answers in the next loop turn; the rest
+    are single stages called alone (in place they cost more: cache misses).
+    """
+    import asyncio
+
+    import orjson
+    import uvloop
+
+    from distillguard.gateway import proxy as proxy_mod
+    from distillguard.gateway import server as srv
+    from distillguard.gateway.app import GatewayApp
+    from distillguard.gateway.config import load_settings
+    from distillguard.gateway.keys import create_key
+    from distillguard.gateway.mock import MockOptions, MockUpstream
+    from distillguard.gateway.state import StateDB
+    from distillguard.gateway.upstream import UpstreamPool, _UpstreamConnection
+
+    resp_body = MockUpstream(MockOptions(fixed=True))._fixed_chat
+    wire = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n"
+    wire = wire % len(resp_body) + resp_body
+    tmp = Path(tempfile.mkdtemp(prefix="dg-parts-"))
+    state = tmp / "s.sqlite"
+    with StateDB(state) as db:
+        _, secret = create_key(db, "bench-acct", actor="bench")
+    cfg = tmp / "g.toml"
+    cfg.write_text(
+        "[limits.key]\nrpm = 1e9\ntpm = 1e12\n[limits.account]\nrpm = 1e9\ntpm = 1e12\n"
+        "[limits.cluster]\nrpm = 1e9\ntpm = 1e12\n"
+    )
+    out: dict[str, float] = {}
+
+    def best(fn) -> float:
+        fastest = float("inf")
+        for _ in range(repeats):
+            t0 = time.thread_time()
+            for _ in range(n):
+                fn()
+            fastest = min(fastest, (time.thread_time() - t0) / n * 1e6)
+        return fastest
+
+    def drive(coro_fn):
+        def run() -> None:
+            coro = coro_fn()
+            with contextlib.suppress(StopIteration):
+                coro.send(None)
+
+        return run
+
+    class NullTransport:
+        def write(self, data: bytes) -> None:
+            pass
+
+        def get_extra_info(self, key: str) -> object:
+            return ("127.0.0.1", 5) if key == "peername" else None
+
+    class InstantPool:
+        async def fetch(self, *a: object, **k: object) -> tuple[int, bytes]:
+            return 200, resp_body
+
+    class Echo:
+        def __init__(self, conn: _UpstreamConnection, loop: asyncio.AbstractEventLoop) -> None:
+            self.conn, self.loop = conn, loop
+
+        def write(self, data: bytes) -> None:
+            self.loop.call_soon(self.conn.data_received, wire)
+
+        def close(self) -> None:
+            pass
+
+    async def main() -> None:
+        settings = load_settings(
+            cfg,
+            upstream_url="http://127.0.0.1:1",
+            db_path=str(tmp / "x.duckdb"),
+            state_path=str(state),
+        )
+        app = GatewayApp(settings, live_detection="off", ingest=False)
+        await app.policy.start()
+        app.sink.start()
+        gw = app.gateway
+        gw.pool = InstantPool()
+        headers = {
+            "host": "127.0.0.1",
+            "user-agent": "h2load nghttp2/1.52.0",
+            "accept": "*/*",
+            "authorization": f"Bearer {secret}",
+            "content-type": "application/json",
+            "content-length": str(len(BODY)),
+        }
+        req = srv.Request("POST", "/v1/chat/completions", "", headers, BODY, "127.0.0.1")
+
+        async def nothing(r: object, w: object) -> None:
+            pass
+
+        conn = srv._HttpConnection(nothing, srv.ServerLimits(), nothing, set())
+        conn.connection_made(NullTransport())
+        out["handle (whole model route, instant upstream)"] = best(
+            drive(lambda: gw.handle(req, srv.ResponseWriter(conn, True)))
+        )
+        principal = gw._authenticate(req)
+        out["authenticate (SHA-256 + lookup)"] = best(lambda: gw._authenticate(req))
+        out["request JSON parse + checks"] = best(lambda: gw._parse_body(req, "chat.completions"))
+
+        def policy() -> None:
+            gw.policy.admit_nowait(principal, model="mock-gpt", est_tokens=100)
+            gw.policy.settle_nowait(principal, used_tokens=90)
+
+        out["admit + settle (5 buckets)"] = best(policy)
+        out["response JSON parse"] = best(lambda: orjson.loads(resp_body))
+        meta = {"verdict": "allow"}
+        frag = orjson.Fragment(resp_body)
+        out["exchange record (dict + orjson)"] = best(
+            lambda: gw._record(req, "chat.completions", principal, "t", 0.0, 200, frag, meta)
+        )
+        out["metrics (_count)"] = best(lambda: gw._count("/v1/chat/completions", 200, 0.0))
+        out["timestamp"] = best(proxy_mod._now_ts)
+        line = b'{"x":1}'
+        out["log queue submit"] = best(lambda: app.sink.submit(line))
+        app.sink.close()
+
+        raw_req = (
+            b"POST /v1/chat/completions HTTP/1.1\r\n"
+            + b"".join(f"{k}: {v}\r\n".encode() for k, v in headers.items())
+            + b"\r\n"
+            + BODY
+        )
+        parsed = srv._HttpConnection(nothing, srv.ServerLimits(), nothing, set())
+        parsed.connection_made(NullTransport())
+        parsed._next = lambda: parsed.pending.clear()  # parse only: no task, no handler
+        out["HTTP request parse (httptools + callbacks)"] = best(
+            lambda: parsed.data_received(raw_req)
+        )
+
+        loop = asyncio.get_running_loop()
+        pool = UpstreamPool("http://127.0.0.1:9")
+        up = _UpstreamConnection(pool)
+        up.connection_made(Echo(up, loop))
+        pool._all.add(up)
+        pool._release(up)
+        hdrs = (("content-type", "application/json"),)
+        for _ in range(500):
+            await pool.fetch("POST", "/v1/chat/completions", hdrs, BODY)
+        fastest = float("inf")
+        for _ in range(repeats):
+            t0 = time.thread_time()
+            for _ in range(n):
+                await pool.fetch("POST", "/v1/chat/completions", hdrs, BODY)
+            fastest = min(fastest, (time.thread_time() - t0) / n * 1e6)
+        out["upstream fetch (encode + write + parse + future + loop turn)"] = fastest
+
+    uvloop.new_event_loop().run_until_complete(main())
+    shutil.rmtree(tmp, ignore_errors=True)
+    width = max(len(k) for k in out)
+    for name, us in out.items():
+        print(f"{name:{width}s} {us:7.1f} µs")
+    print(f"load average: {[round(x, 2) for x in os.getloadavg()]}")
+    return out
+
+
 def run_baseline(mock_port: int, tmp: Path, n: int, direct1: dict, direct32: dict) -> dict:
     """The same load through a minimal aiohttp proxy (bench/gateway_baseline_aiohttp.py)."""
     port = free_port()
@@ -361,7 +530,11 @@ def main() -> int:
     ap.add_argument("--litellm-requests", type=int, default=1000)
     ap.add_argument("--ab-src", metavar="DIR", help="compare another tree's src/ with this one")
     ap.add_argument("--ab-rounds", type=int, default=3)
+    ap.add_argument("--parts", action="store_true", help="CPU per hot-path stage, in process")
     args = ap.parse_args()
+    if args.parts:
+        run_parts()
+        return 0
     EXTRA.extend(args.gateway_arg)
     if shutil.which("h2load") is None:
         raise SystemExit("h2load not found: apt-get install -y nghttp2-client")

@@ -90,6 +90,63 @@ class MemoryLimiter:
             bucket[0] -= cost if cost < capacity else capacity
         return None
 
+    def check_templates(
+        self, templates: Sequence[tuple[str, float, bool]], tokens: float
+    ) -> tuple[float, str] | None:
+        """:meth:`check` for one request given its buckets as ``(name, capacity, is_token
+        bucket)``: a request bucket costs 1, a token bucket ``tokens``. Same result as
+        :meth:`check` on the equivalent specs, without building them (the hot path)."""
+        now = self._clock()
+        buckets = self._buckets
+        wait = 0.0
+        worst = ""
+        levels = []
+        for name, capacity, is_tokens in templates:
+            bucket = buckets.get(name)
+            if bucket is None:
+                bucket = buckets[name] = [capacity, now]
+            else:
+                elapsed = now - bucket[1]
+                if elapsed > 0:
+                    level = bucket[0] + elapsed * capacity / 60.0
+                    bucket[0] = capacity if level > capacity else level
+                    bucket[1] = now
+                elif bucket[0] > capacity:
+                    bucket[0] = capacity
+            cost = tokens if is_tokens else 1.0
+            need = cost if cost < capacity else capacity
+            levels.append((bucket, need))
+            if bucket[0] < need:
+                w = (need - bucket[0]) * 60.0 / capacity
+                if w > wait:
+                    wait, worst = w, name
+        if wait > 0.0:
+            return wait, worst
+        for bucket, need in levels:
+            bucket[0] -= need
+        return None
+
+    def charge_tokens(self, templates: Sequence[tuple[str, float, bool]], delta: float) -> None:
+        """:meth:`charge` of ``delta`` tokens to the token buckets among ``templates``."""
+        now = self._clock()
+        buckets = self._buckets
+        for name, capacity, is_tokens in templates:
+            if not is_tokens:
+                continue
+            bucket = buckets.get(name)
+            if bucket is None:
+                bucket = buckets[name] = [capacity, now]
+            else:
+                elapsed = now - bucket[1]
+                if elapsed > 0:
+                    level = bucket[0] + elapsed * capacity / 60.0
+                    bucket[0] = capacity if level > capacity else level
+                    bucket[1] = now
+                elif bucket[0] > capacity:
+                    bucket[0] = capacity
+            level = bucket[0] - delta
+            bucket[0] = capacity if level > capacity else level
+
     def charge(self, specs: Sequence[BucketSpec]) -> None:
         """Add ``cost`` (negative: refund, capped at capacity) to each bucket's usage."""
         now = self._clock()

@@ -123,9 +123,9 @@ class Policy:
         if verdict is Verdict.BLOCK:
             return self._decisions[Verdict.BLOCK]
         est = est_tokens if est_tokens > 0 else 0
-        specs = self._specs(principal, verdict, cluster, est)
-        if specs:
-            hit = self._memory.check(specs)
+        templates = self._templates_for(principal, verdict, cluster)
+        if templates:  # no spec list: the limiter reads the templates directly
+            hit = self._memory.check_templates(templates, float(est))
             if hit is not None:
                 return rate_limited(verdict, hit[0], hit[1])
         return self._admitted(principal, verdict, est)
@@ -182,9 +182,13 @@ class Policy:
         done) when Redis must be told (await ``settle``)."""
         if self._redis is not None and not self._redis_down():
             return False
-        specs = self._settle_specs(principal, used_tokens)
-        if specs:
-            self._memory.charge(specs)
+        pending = self._pending.get(principal.key_id)
+        delta = (used_tokens if used_tokens > 0 else 0) - (pending.popleft() if pending else 0)
+        if delta:
+            verdict, cluster = self._effective.get(principal.account_id, (Verdict.ALLOW, None))
+            self._memory.charge_tokens(
+                self._templates_for(principal, verdict, cluster), float(delta)
+            )
         return True
 
     def _settle_specs(self, principal: Principal, used_tokens: int) -> list[BucketSpec]:

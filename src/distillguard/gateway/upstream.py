@@ -35,6 +35,12 @@ __all__ = [
 ]
 
 _HIGH_WATER = 256 * 1024
+# Whole-answer fetches with a stall limit of at least _SWEPT_FROM seconds are watched by one
+# sweeper per pool, every _SWEEP_PERIOD seconds, instead of a timer handle per request (a
+# uvloop timer armed and cancelled per request costs ~3 µs): such a timeout fires at most
+# _SWEEP_PERIOD late (<= 10 %). Shorter limits keep a precise per-request timer.
+_SWEPT_FROM = 5.0
+_SWEEP_PERIOD = 0.5
 
 
 class UpstreamTimeout(UpstreamError):
@@ -58,6 +64,7 @@ class _UpstreamConnection(asyncio.Protocol):
         self.last_used = time.monotonic()
         self.whole: asyncio.Future[None] | None = None  # set while fetch() waits
         self.last_data = 0.0
+        self.fetch_timeout = 0.0
         self._reset()
 
     def _reset(self) -> None:
@@ -158,14 +165,22 @@ class _UpstreamConnection(asyncio.Protocol):
         self.transport.write(data)  # type: ignore[union-attr]
         self.last_data = self.loop.time()
         self.timed_out = False
-        self._timer = self.loop.call_at(self.last_data + timeout, self._fetch_due, fut, timeout)
+        swept = timeout >= _SWEPT_FROM
+        if swept:  # the pool's sweeper checks last_data (see _SWEPT_FROM)
+            self.fetch_timeout = timeout
+            self.pool._watch(self)
+        else:
+            self._timer = self.loop.call_at(self.last_data + timeout, self._fetch_due, fut, timeout)
         try:
             await fut
         except BaseException:  # cancelled mid-answer: the connection cannot be reused
             self.close()
             raise
         finally:
-            self._timer.cancel()
+            if swept:
+                self.pool._watching.discard(self)
+            else:
+                self._timer.cancel()  # type: ignore[union-attr]
             self.whole = None
         if self.complete:
             chunks = self.chunks
@@ -320,6 +335,28 @@ class UpstreamPool:
         self._idle: collections.deque[_UpstreamConnection] = collections.deque()
         self._heads: dict[tuple, bytes] = {}
         self._all: set[_UpstreamConnection] = set()
+        # fetches whose stall limit the sweeper checks; the sweeper runs only while any is
+        self._watching: set[_UpstreamConnection] = set()
+        self._sweeper: asyncio.TimerHandle | None = None
+
+    def _watch(self, conn: _UpstreamConnection) -> None:
+        self._watching.add(conn)
+        if self._sweeper is None:
+            self._sweeper = conn.loop.call_later(_SWEEP_PERIOD, self._sweep, conn.loop)
+
+    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Time out the watched fetches that received nothing for their stall limit."""
+        self._sweeper = None
+        now = loop.time()
+        for conn in list(self._watching):
+            if now - conn.last_data >= conn.fetch_timeout:
+                self._watching.discard(conn)
+                conn.timed_out = True
+                fut = conn.whole
+                if fut is not None and not fut.done():
+                    fut.set_result(None)
+        if self._watching:
+            self._sweeper = loop.call_later(_SWEEP_PERIOD, self._sweep, loop)
 
     def url_path(self, path: str) -> str:
         """The upstream path for a gateway path: the base URL's path + ``path``.
@@ -472,3 +509,6 @@ class UpstreamPool:
         for conn in list(self._all):
             conn.close()
         self._idle.clear()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None

@@ -101,3 +101,38 @@ def test_too_many_request_headers_get_400(gateway: Any, http: Any) -> None:
         s.sendall(many + b"\r\n")
         assert s.recv(65536).startswith(b"HTTP/1.1 400")
     assert http(gateway.url + "/healthz")[0] == 200
+
+
+def test_long_stall_limits_are_swept_and_still_fire(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stall limits at or above ``_SWEPT_FROM`` are checked by the pool's sweeper (no timer
+    per request): bytes that keep flowing still hold the fetch open, a stall still ends it,
+    and the sweeper stops once nothing is watched. Thresholds shrunk to keep this quick."""
+    from distillguard.gateway import upstream
+
+    monkeypatch.setattr(upstream, "_SWEPT_FROM", 0.25)
+    monkeypatch.setattr(upstream, "_SWEEP_PERIOD", 0.02)
+
+    async def dribble(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        body = b"y" * 60
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % len(body))
+        for i in range(6):  # 0.6 s in all, never idle for the 0.3 s limit
+            await asyncio.sleep(0.1)
+            writer.write(body[i * 10 : (i + 1) * 10])
+            await writer.drain()
+        await reader.read()
+
+    async def stall(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc")
+        await reader.read()
+
+    async def fetch(pool: UpstreamPool) -> Any:
+        try:
+            return await pool.fetch("POST", "/v1/x", (), b"{}")
+        finally:
+            assert not pool._watching  # every fetch leaves the watch set
+
+    assert _run(dribble, fetch, 0.3) == (200, b"y" * 60)
+    with pytest.raises(UpstreamTimeout, match="stalled"):
+        _run(stall, fetch, 0.3)
