@@ -183,6 +183,12 @@ class Engine:
         self.now = float("-inf")
         self._last_rebuild = float("-inf")
         self._rebuild_s = float(link["rebuild_seconds"])
+        ev = self._ev
+        self._fresh_after = float(ev["new_model_after_hours"]) * 3600.0
+        self._fresh_window = float(ev["new_model_window_hours"]) * 3600.0
+        self._log_start: float | None = None
+        self._model_first: dict[str, float] = {}
+        self._fresh: dict[str, float] = {}  # newly released models in their window -> release
 
     # ------------------------------------------------------------------ input
     def observe_account(self, info: AccountInfo) -> None:
@@ -225,9 +231,11 @@ class Engine:
         *,
         ip: str | None = None,
         client_fingerprint: str | None = None,
+        model: str | None = None,
     ) -> list[VerdictChange]:
         """Fold one exchange (time ``ts`` in epoch seconds) in; return verdict changes."""
         self.now = ts
+        fresh = self._fresh_flag(ts, model)
         acct = self.accounts.get(account_id)
         if acct is None:
             self.observe_account(AccountInfo(account_id))
@@ -235,11 +243,11 @@ class Engine:
         start = acct.stats.n == 0 or ts - acct.stats.last_ts >= self._session_gap
         if self._sync_min and start:
             self._session_start(ts, account_id)
-        acct.stats.add(ts, e, self._ev["saturation_tokens"], start)
+        acct.stats.add(ts, e, self._ev["saturation_tokens"], start, fresh)
         root = self.linker.find(account_id)
         cluster = self.clusters.get(root)
         if cluster is not None:
-            cluster.stats.add(ts, e, self._ev["saturation_tokens"], start)
+            cluster.stats.add(ts, e, self._ev["saturation_tokens"], start, fresh)
         seen = (ip, client_fingerprint, e.sys_key)
         if seen != acct.last_link:  # most exchanges repeat the previous one's attributes
             acct.last_link = seen
@@ -272,6 +280,28 @@ class Engine:
             if odds is not None and odds >= self._cl["member_evidence"]:
                 self._rescore_account(account_id, acct, cluster, changes)
         return changes
+
+    def _fresh_flag(self, ts: float, model: str | None) -> int:
+        """0, or 1 when a newly released model is in its first days, 2 if ``model`` is it.
+
+        A model is newly released when it first appears ``new_model_after_hours`` or more
+        after the log began (before that, first sight says nothing about release) and stays
+        so for ``new_model_window_hours``: the pivot a harvester makes within a day.
+        """
+        if self._log_start is None:
+            self._log_start = ts
+        if model is not None and model not in self._model_first:
+            self._model_first[model] = ts
+            if ts - self._log_start >= self._fresh_after:
+                self._fresh[model] = ts
+        if not self._fresh:
+            return 0
+        horizon = ts - self._fresh_window
+        if any(t < horizon for t in self._fresh.values()):
+            self._fresh = {m: t for m, t in self._fresh.items() if t >= horizon}
+            if not self._fresh:
+                return 0
+        return 2 if model in self._fresh else 1
 
     # ------------------------------------------------------------------ linking
     def _link_exchange(
@@ -595,8 +625,8 @@ class Engine:
         ):
             return None
         llr = 0.0
-        for (hit, miss), k in zip(contrast[:-1], _member_counts(s), strict=True):
-            llr += k * hit + (s.n - k) * miss
+        for (hit, miss), (k, trials) in zip(contrast[:-1], _member_counts(s), strict=True):
+            llr += k * hit + (trials - k) * miss
         # exchanges of one session are not independent observations (a customer's homework
         # session asks for steps five times running): count the evidence per session
         llr *= min(1.0, sum(s.starts) / s.n)
@@ -809,9 +839,14 @@ class Engine:
         return Verdict.ALLOW
 
 
-def _member_counts(s: Stats) -> list[int]:
-    """Per-exchange binary features a member's traffic is compared on."""
-    return [*s.n_tag, s.n_single, s.n_sat]
+def _member_counts(s: Stats) -> list[tuple[int, int]]:
+    """Per-exchange binary features a member's traffic is compared on: (hits, trials).
+
+    Most are asked of every exchange; going to a newly released model only of the
+    exchanges sent while one was new.
+    """
+    n = s.n
+    return [*((k, n) for k in s.n_tag), (s.n_single, n), (s.n_sat, n), (s.n_new, s.n_avail)]
 
 
 def _contrast(core: Stats, whole: Stats) -> list[tuple[float, ...]] | None:
@@ -820,9 +855,12 @@ def _contrast(core: Stats, whole: Stats) -> list[tuple[float, ...]] | None:
     if core.n < 20 or rest_n < 20:
         return None
     out = []
-    for kc, kw in zip(_member_counts(core), _member_counts(whole), strict=True):
-        pc = min(max(kc / core.n, 0.02), 0.98)
-        pr = min(max((kw - kc) / rest_n, 0.02), 0.98)
+    for (kc, nc), (kw, nw) in zip(_member_counts(core), _member_counts(whole), strict=True):
+        if nc < 20 or nw - nc < 20:
+            out.append((0.0, 0.0))  # too few trials on either side to weigh this feature
+            continue
+        pc = min(max(kc / nc, 0.02), 0.98)
+        pr = min(max((kw - kc) / (nw - nc), 0.02), 0.98)
         out.append((math.log(pc / pr), math.log((1 - pc) / (1 - pr))))
     # when in the day sessions start: a campaign's scripts run round the clock, customers
     # keep their hours (one observation per session: its exchanges are not independent)

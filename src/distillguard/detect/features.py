@@ -93,9 +93,11 @@ class Stats:
         "hours",
         "last_ts",
         "n",
+        "n_avail",
         "n_cot",
         "n_grade",
         "n_harvest",
+        "n_new",
         "n_probe",
         "n_rewrite",
         "n_sat",
@@ -113,6 +115,8 @@ class Stats:
         self.last_ts = -math.inf
         self.n_cot = self.n_grade = self.n_probe = self.n_rewrite = 0
         self.n_sat = self.n_single = self.n_sysx = self.n_harvest = 0
+        # sent while a newly released model was in its first days / sent to that model
+        self.n_avail = self.n_new = 0
         self.n_tag = [0] * len(TAGS)
         self.hours = [0] * 24
         # session starts per 4-hour block of the UTC day: when someone sits down to work is
@@ -126,12 +130,15 @@ class Stats:
         self.suffix = TopK()
         self.bias = TopK()
 
-    def add(self, ts: float, e: Enriched, sat_tokens: int, start: bool = False) -> None:
+    def add(
+        self, ts: float, e: Enriched, sat_tokens: int, start: bool = False, fresh: int = 0
+    ) -> None:
         """Fold one enriched exchange (time ``ts`` in epoch seconds) into the counters.
 
         ``start`` marks the first exchange of one of the account's sessions (the caller
         knows the account's own previous exchange; a cluster's counters are the sum of its
-        accounts', so they are passed the account's flag).
+        accounts', so they are passed the account's flag). ``fresh`` is 1 when a newly
+        released model was available at ``ts`` and 2 when the exchange went to it.
         """
         self.n += 1
         if self.n > 1:
@@ -162,6 +169,10 @@ class Stats:
             self.n_sat += 1
         if e.depth <= 2 and not tags & TOOL:
             self.n_single += 1
+        if fresh:
+            self.n_avail += 1
+            if fresh == 2:
+                self.n_new += 1
         hour = int(ts // 3600) % 24
         self.hours[hour] += 1
         if start:
@@ -196,6 +207,8 @@ class Stats:
             "n_single",
             "n_sysx",
             "n_harvest",
+            "n_avail",
+            "n_new",
             "gap_n",
             "gap_s",
             "gap_ss",
@@ -236,5 +249,7 @@ def profile(s: Stats) -> dict[str, Any]:
         "n_days": float(len(s.days)),
         "gap_cv": cv,
         "bias_repeat": s.bias.top_count() / max(s.n_probe, 1),
+        # share of the requests sent in a new model's first days that went to it
+        "new_model": s.n_new / s.n_avail if s.n_avail >= 5 else 0.0,
         "tags": [c / n for c in s.n_tag],
     }

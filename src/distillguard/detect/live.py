@@ -15,7 +15,13 @@ from typing import Any
 from distillguard.detect.engine import AccountInfo, Engine, VerdictChange
 from distillguard.detect.enrich import enrich
 from distillguard.detect.policy import Policy
-from distillguard.exchange import Account, Exchange, parse_account, parse_exchange
+from distillguard.exchange import (
+    Account,
+    Exchange,
+    parse_account,
+    parse_exchange,
+    request_model,
+)
 
 __all__ = ["LiveDetector"]
 
@@ -47,7 +53,12 @@ class LiveDetector:
         ex = exchange if isinstance(exchange, Exchange) else parse_exchange(exchange)
         e = enrich(ex.endpoint, ex.request, ex.response)
         return self.engine.observe(
-            ex.ts.timestamp(), ex.account_id, e, ip=ex.ip, client_fingerprint=ex.client_fingerprint
+            ex.ts.timestamp(),
+            ex.account_id,
+            e,
+            ip=ex.ip,
+            client_fingerprint=ex.client_fingerprint,
+            model=request_model(ex.request),
         )
 
     def verdict(self, account_id: str) -> tuple[str, float, bool]:

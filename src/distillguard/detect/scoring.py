@@ -34,6 +34,7 @@ _TEXT = {
     "single_turn": "{p:.0%} are single-turn",
     "round_the_clock": "active {p:.0%} of the hours of the day",
     "regular_timing": "machine-regular timing (gap CV {p:.2f})",
+    "new_model_pivot": "{p:.0%} of its requests in a new model's first days went to it",
 }
 
 
@@ -96,6 +97,9 @@ def assess(
         reasons += [k for k, v in manner.items() if v >= 0.2]
         if accounts >= 2:
             reasons.append("coordinated")
+        if prof["new_model"] >= 0.4:
+            # descriptive only (no weight): eval runners and early adopters move too
+            reasons.append("new_model_pivot")
     return Assessment(score, reasons, prof)
 
 
@@ -106,5 +110,6 @@ def describe(reasons: list[str], prof: dict[str, float]) -> list[str]:
         if code in _TEXT:
             key = "gap_cv" if code == "regular_timing" else code
             key = "active_hours" if code == "round_the_clock" else key
+            key = "new_model" if code == "new_model_pivot" else key
             out.append(_TEXT[code].format(p=prof.get(key, 0.0)))
     return out
