@@ -163,7 +163,7 @@ class Engine:
             {**{k: link[v] for k, v in _LINK_CAPS.items()}, "sync": 2},
             relative={
                 "cfs": link["relative_share"],
-                "cft": link["relative_share"],
+                "cft": link["client_reasoning_share"],
                 "sys": link["relative_share"],
                 "tpl": link["template_share"],
                 "cfp": link["client_fingerprint_share"],
