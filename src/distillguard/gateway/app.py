@@ -254,16 +254,22 @@ def run_detector_process(
     status_path: str,
     history: list[str] | None = None,
     poll: float = 0.1,
+    nice: int = 0,
 ) -> None:
     """The live detector's own process: tail the log, detect, publish verdicts.
 
     Verdict changes are written to the control-plane state file (``source = "live"``),
     which every gateway worker reloads at least once a second, so a flagged account is
     refused within about a second, by every worker, without touching the hot path's GIL.
-    Exits when the gateway that started it is gone.
+    Exits when the gateway that started it is gone. ``nice`` > 0 lowers its CPU priority
+    (``--detector-nice``): it then yields the cores to the request path under saturation
+    and catches up from the log when they are free (see decision Gateway-P5).
     """
     import os
     import time
+
+    if nice > 0:
+        os.nice(nice)
 
     from distillguard.detect import LiveDetector
     from distillguard.gateway.state import StateDB, VerdictRow, now_ts
@@ -325,9 +331,10 @@ def run_detector_process(
 class DetectorProcess:
     """Starts and stops :func:`run_detector_process` beside the gateway (worker 0)."""
 
-    def __init__(self, log_dir: Path, state_path: Path) -> None:
+    def __init__(self, log_dir: Path, state_path: Path, nice: int = 0) -> None:
         self.log_dir = log_dir
         self.state_path = state_path
+        self.nice = nice
         self.status_path = log_dir / "detector.status.json"
         self._proc: Any = None
 
@@ -347,6 +354,8 @@ class DetectorProcess:
                 os.getpid(),
                 str(self.status_path),
                 history,
+                0.1,
+                self.nice,
             ),
             name="distillguard-live-detector",
             daemon=True,
@@ -404,6 +413,7 @@ class GatewayApp:
         segment_seconds: float = 30.0,
         segment_bytes: int = 64 * 1024 * 1024,
         ingest: bool = True,
+        detector_nice: int = 0,
     ) -> None:
         self.settings = settings
         self.worker = worker
@@ -432,7 +442,9 @@ class GatewayApp:
         if mode == "thread" and worker == 0:
             self.live = LiveFeed(self.policy, self.metrics, detector)
         elif mode == "process" and worker == 0:
-            self.detector_process = DetectorProcess(self.log_dir, self.state_path)
+            self.detector_process = DetectorProcess(
+                self.log_dir, self.state_path, nice=detector_nice
+            )
         self.sink = LogSink(
             self.log_dir,
             worker=worker,

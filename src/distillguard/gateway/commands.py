@@ -102,6 +102,15 @@ def configure_gateway(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--segment-seconds", type=float, default=30.0, help="rotate log segments this often"
     )
+    parser.add_argument(
+        "--detector-nice",
+        type=int,
+        default=0,
+        choices=range(20),
+        metavar="N",
+        help="lower the live detector process's CPU priority by N (0-19; default 0): under "
+        "saturation requests go first and the detector catches up from the log later",
+    )
 
 
 def _settings(args: argparse.Namespace) -> GatewaySettings:
@@ -137,6 +146,7 @@ def _worker_main(
         workers=args.workers,
         live_detection=args.live_detection,
         segment_seconds=args.segment_seconds,
+        detector_nice=args.detector_nice,
     )
     stop = asyncio.Event()
 

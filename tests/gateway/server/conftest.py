@@ -87,6 +87,7 @@ def start_gateway(
     accounts: tuple[str, ...] | dict[str, dict] = ("acct-1", "acct-2"),
     detector: Any = None,
     live_detection: Any = None,
+    detector_nice: int = 0,
     **overrides: Any,
 ) -> RunningGateway:
     """Create keys for ``accounts`` (ids, or ids -> account metadata) and start a gateway."""
@@ -107,7 +108,13 @@ def start_gateway(
         **overrides,
     )
     mode = (detector is not None) if live_detection is None else live_detection
-    app = GatewayApp(settings, live_detection=mode, detector=detector, segment_seconds=0.5)
+    app = GatewayApp(
+        settings,
+        live_detection=mode,
+        detector=detector,
+        segment_seconds=0.5,
+        detector_nice=detector_nice,
+    )
     runner = start_in_thread(app)
     gw = RunningGateway(app, runner.loop, runner.thread, runner.port, tmp, keys)
     gw._stop = runner.stop_event  # type: ignore[attr-defined]

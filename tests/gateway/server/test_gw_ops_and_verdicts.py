@@ -3,6 +3,7 @@ signing and the admin route."""
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -151,13 +152,16 @@ def test_real_live_detector_is_fed(mock_upstream: Any, gw_factory: Any, http: An
 def test_live_detector_process_tails_the_log(
     mock_upstream: Any, gw_factory: Any, http: Any
 ) -> None:
-    gw = gw_factory(mock_upstream.url, live_detection="process")
+    gw = gw_factory(mock_upstream.url, live_detection="process", detector_nice=3)
     for i in range(4):
         assert http(gw.url + CHAT, "POST", _chat(f"process detector {i}"), _auth(gw))[0] == 200
     proc = gw.app.detector_process
     observed = _poll(lambda: proc.status().get("observed"), 4, tries=300)
     assert observed == 4, proc.status()
     assert proc.alive
+    # --detector-nice: the detector runs below the request path's CPU priority
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, proc._proc.pid) == min(own + 3, 19)
 
 
 def test_segment_tail_follows_renames(tmp_path: Any) -> None:
