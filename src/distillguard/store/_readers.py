@@ -171,8 +171,14 @@ class _Damaged(Exception):
     """The rest of a file cannot be read; what came before it is good."""
 
 
-def _plain_chunks(raw: BinaryIO) -> Iterator[bytes]:
-    while chunk := raw.read(_BLOCK_BYTES):
+def _plain_chunks(raw: BinaryIO, limit: int = -1) -> Iterator[bytes]:
+    """Pieces of a plain file from its current position; ``limit`` >= 0: that many bytes."""
+    if limit < 0:
+        while chunk := raw.read(_BLOCK_BYTES):
+            yield chunk
+        return
+    while limit > 0 and (chunk := raw.read(min(_BLOCK_BYTES, limit))):
+        limit -= len(chunk)
         yield chunk
 
 
@@ -207,17 +213,23 @@ def _gunzip_chunks(raw: BinaryIO) -> Iterator[bytes]:
                 break
 
 
-def _jsonl_blocks(path: Path, gz: bool, numbered: bool) -> Iterator[Block]:
+def _jsonl_blocks(
+    path: Path, gz: bool, numbered: bool, begin: int = 0, end: int = -1
+) -> Iterator[Block]:
     name = str(path)
     line = 1
     pending: list[bytes] = []  # text not handed out yet (it starts with a partial line)
     size = 0
-    last_pos = 0
+    last_pos = begin
     start = True
     damaged: _Damaged | None = None
     with path.open("rb") as raw:
-        pieces = _gunzip_chunks(raw) if gz else _plain_chunks(raw)
-        first = True
+        if gz:
+            pieces = _gunzip_chunks(raw)
+        else:
+            raw.seek(begin)
+            pieces = _plain_chunks(raw, end - begin if end >= 0 else -1)
+        first = begin == 0
         try:
             for piece in pieces:
                 if first:
@@ -289,11 +301,20 @@ def _parquet_blocks(path: Path, numbered: bool) -> Iterator[Block]:
             line += batch.num_rows
 
 
-def blocks(path: Path, kind: str, *, numbered: bool = True) -> Iterator[Block]:
-    """The blocks of one file, in order (``numbered=False``: see :class:`Block`)."""
+def blocks(
+    path: Path, kind: str, *, numbered: bool = True, begin: int = 0, end: int = -1
+) -> Iterator[Block]:
+    """The blocks of one file, in order (``numbered=False``: see :class:`Block`).
+
+    For a plain JSON Lines file, ``begin``/``end`` (-1: the end of the file) restrict the
+    blocks to those bytes (line numbers then count from ``begin``); other kinds are read
+    whole.
+    """
     if kind == "parquet":
         return _parquet_blocks(path, numbered)
-    return _jsonl_blocks(path, gz=kind == "gz", numbered=numbered)
+    if kind == "gz":
+        return _jsonl_blocks(path, gz=True, numbered=numbered)
+    return _jsonl_blocks(path, gz=False, numbered=numbered, begin=begin, end=end)
 
 
 class _Broken(NamedTuple):

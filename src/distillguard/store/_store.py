@@ -35,6 +35,7 @@ from distillguard.store._readers import (
 )
 from distillguard.store._rows import account_row
 from distillguard.store._schema import ACCOUNT_COLUMNS, ACCOUNT_SCHEMA, SCHEMA_SQL
+from distillguard.store._units import plan_units, unit_parsed
 from distillguard.store._writer import ExchangeWriter
 
 __all__ = ["DEFAULT_DB", "IngestReport", "Store", "resolve_db"]
@@ -194,17 +195,27 @@ class Store:
             bar_for(show_progress, total=total, desc="ingest", unit="B") as bar,
             _RejectSink(self.rejects_path, report) as sink,
         ):
-            # With parser processes, inserts run on a writer thread so that reading,
-            # parsing and writing overlap.
-            writer = ExchangeWriter(self.con, background=workers > 1)
+            units = plan_units(files) if workers > 1 else []
+            # With at least one unit (file or range) per worker, the workers read, inflate
+            # and parse, and this process only inserts (decision Store-8). Otherwise it
+            # reads and hands blocks to the parsers, inserting on a writer thread so that
+            # reading, parsing and writing overlap.
+            by_units = len(units) >= workers > 1
+            writer = ExchangeWriter(self.con, background=workers > 1 and not by_units)
             try:
-                # Blocks are numbered here, in order, rather than by the reader: counting
-                # the lines of every block is the parsers' work.
-                stream = (
-                    block for path, kind in files for block in blocks(path, kind, numbered=False)
-                )
+                if by_units:
+                    parts = unit_parsed(units, workers)
+                else:
+                    # Blocks are numbered here, in order, rather than by the reader:
+                    # counting the lines of every block is the parsers' work.
+                    stream = (
+                        block
+                        for path, kind in files
+                        for block in blocks(path, kind, numbered=False)
+                    )
+                    parts = parsed(stream, workers)
                 offset = 0  # lines of the current file before the block
-                for part in parsed(stream, workers):
+                for part in parts:
                     if part.start:
                         offset = 0
                     rejects = part.rejects

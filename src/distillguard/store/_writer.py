@@ -22,8 +22,11 @@ from distillguard.store._schema import EXCHANGE_COLUMNS
 
 __all__ = ["FLUSH_ROWS", "ExchangeWriter", "first_per_id"]
 
-#: Rows per INSERT: large enough to amortise DuckDB's per-statement cost.
-FLUSH_ROWS = 50_000
+#: Rows per INSERT: one DuckDB row group (122,880 rows). An insert of exactly a row group
+#: costs about half the CPU per row of a 50,000-row one (6.9 vs 16.2 µs for 2 kB rows,
+#: threads=1): DuckDB writes whole row groups straight to the file and compresses them once,
+#: where smaller inserts leave partial row groups that later inserts reopen (decision Store-7).
+FLUSH_ROWS = 122_880
 #: Batches waiting for the writer thread (each up to ~FLUSH_ROWS rows) before the reader waits.
 _QUEUE_BATCHES = 1
 _COLS = ", ".join(EXCHANGE_COLUMNS)
@@ -95,17 +98,24 @@ class ExchangeWriter:
         if table.num_rows:
             self._tables.append(table)
             self._pending += table.num_rows
-        if self._pending >= FLUSH_ROWS:
-            self.flush()
+        while self._pending >= FLUSH_ROWS:
+            self.flush(FLUSH_ROWS)
 
-    def flush(self) -> None:
-        """Hand the buffered rows to DuckDB (on the writer thread, if there is one)."""
+    def flush(self, rows: int | None = None) -> None:
+        """Hand the first ``rows`` buffered rows (None: all) to DuckDB, on the writer thread
+        if there is one; the rest stay buffered, in order."""
         tables = self._tables
-        self._tables = []
-        self._pending = 0
         if not tables:
             return
         table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+        if rows is not None and rows < table.num_rows:
+            rest = table.slice(rows)
+            table = table.slice(0, rows)
+            self._tables = [rest]
+            self._pending = rest.num_rows
+        else:
+            self._tables = []
+            self._pending = 0
         if self._queue is None:
             self._write(table)
             return
