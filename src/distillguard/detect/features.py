@@ -21,8 +21,15 @@ from distillguard.detect.enrich import COT, GRADE, REWRITE, SYSX, TAGS, TOOL, En
 __all__ = ["Stats", "TopK", "profile"]
 
 _HARVEST_TAGS = tuple(i for i, n in enumerate(TAGS) if n in ("coding", "tool_use", "reasoning"))
+_HARVEST_MASK = sum(1 << i for i in _HARVEST_TAGS)
+# the indices of the bits set in each possible tag mask (Stats.add runs twice per exchange)
+_BITS = tuple(tuple(i for i in range(len(TAGS)) if m >> i & 1) for m in range(1 << len(TAGS)))
 _DAY = 86400.0
 _GAP_CAP = 6 * 3600.0
+
+
+def _bits(mask: int, width: int) -> tuple[int, ...]:
+    return tuple(i for i in range(width) if mask >> i & 1)
 
 
 class TopK:
@@ -151,9 +158,8 @@ class Stats:
         self.last_ts = ts
         tags = e.tags
         n_tag = self.n_tag
-        for i in range(len(n_tag)):
-            if tags >> i & 1:
-                n_tag[i] += 1
+        for i in _BITS[tags & 0xFF] if tags < 256 else _bits(tags, len(n_tag)):
+            n_tag[i] += 1
         if tags & COT:
             self.n_cot += 1
         if tags & GRADE:
@@ -161,7 +167,7 @@ class Stats:
         if tags & (REWRITE | SYSX):
             self.n_rewrite += 1 if tags & REWRITE else 0
             self.n_sysx += 1 if tags & SYSX else 0
-        if any(tags >> i & 1 for i in _HARVEST_TAGS):
+        if tags & _HARVEST_MASK:
             self.n_harvest += 1
         if e.probe:
             self.n_probe += 1
