@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from distillguard._types import Verdict
 from distillguard.detect.engine import AccountInfo, Engine
-from distillguard.detect.enrich import CODING, REASON, Enriched
+from distillguard.detect.enrich import CODING, COT, REASON, Enriched
 
 T0 = 1_771_200_000.0  # a Monday, 2026-02-16
 
@@ -85,3 +85,42 @@ def test_unverified_machine_paced_harvester_is_convicted_alone_a_verified_one_is
     flagged = [c for c in changes if c.account_id == "bot" and c.verdict.at_least(Verdict.THROTTLE)]
     # convicted within its first ~2 hours, not after a day of round-the-clock traffic
     assert flagged and flagged[0].ts.timestamp() <= T0 + 2 * 3600 + 60
+
+
+def test_accounts_without_accounts_file_records_count_as_one_organisation() -> None:
+    from distillguard.detect.engine import organisation
+
+    assert organisation("a", AccountInfo("a")) == organisation("b", AccountInfo("b"))
+    assert organisation("a", AccountInfo("a", org_id="org1")) == "org1"
+    described = AccountInfo("a", created_ts=T0, verified=False)
+    assert organisation("a", described) != organisation("b", AccountInfo("b", created_ts=T0))
+
+
+def _cot(i: int, sys_key: int = 0, sys_tags: int = 0) -> Enriched:
+    return _ex(i, tags=REASON | COT)._replace(sys_key=sys_key, sys_tags=sys_tags)
+
+
+def test_one_client_build_with_reasoning_system_prompts_links_paraphrases() -> None:
+    eng = Engine()
+    for n in range(40):
+        eng.observe_account(AccountInfo(f"x{n}", created_ts=T0 - 86400))
+    # three accounts, three different system prompts that all demand reasoning traces
+    for n, acct in enumerate(("a", "b", "c")):
+        e = _cot(n, sys_key=7000 + n, sys_tags=COT)
+        eng.observe(T0 + n, acct, e, ip=f"198.51.100.{n}", client_fingerprint="t13d_rare")
+    # the same build with an ordinary system prompt is not linked by it
+    e = _cot(9, sys_key=7100, sys_tags=0)
+    eng.observe(T0 + 9, "d", e, ip="198.51.100.77", client_fingerprint="t13d_rare")
+    assert _same_cluster(eng, "a", "b") and _same_cluster(eng, "b", "c")
+    assert not _same_cluster(eng, "a", "d")
+
+
+def test_pivot_to_a_newly_released_model_is_counted_only_after_the_first_day() -> None:
+    eng = Engine()
+    eng.observe(T0, "a", _ex(0), model="m-old")
+    eng.observe(T0 + 60, "a", _ex(1), model="m-early")  # first seen on day one: not "new"
+    eng.observe(T0 + 2 * 86400, "a", _ex(2), model="m-new")  # released on day three
+    eng.observe(T0 + 2 * 86400 + 60, "a", _ex(3), model="m-old")
+    eng.observe(T0 + 5 * 86400, "a", _ex(4), model="m-new")  # its window has passed
+    s = eng.accounts["a"].stats
+    assert (s.n_avail, s.n_new) == (2, 1)

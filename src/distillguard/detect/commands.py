@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import orjson
 
 from distillguard.detect.batch import detect_store, write_results
+from distillguard.detect.engine import organisation
 from distillguard.detect.evaluate import evaluate, format_report
 from distillguard.detect.policy import load_policy
 from distillguard.errors import ConfigError, InputError
@@ -116,6 +117,14 @@ def run_detect(args: argparse.Namespace) -> int:
         det = detect_store(store.con, policy)
     paths = write_results(det, args.out)
     flagged = sum(1 for a in det.seen if det.engine.accounts[a].flagged_ts is not None)
+    unknown = sum(1 for a in det.seen if organisation(a, det.engine.accounts[a].info) == "unknown")
+    if unknown:
+        print(
+            f"note: {unknown} of {len(det.seen)} accounts are not in the accounts file; "
+            "with no organisation known they count together as one and are never convicted "
+            "as a coordinated cluster (give --accounts)",
+            file=sys.stderr,
+        )
     print(
         f"{det.n_exchanges} exchanges, {len(det.seen)} accounts, {flagged} flagged; "
         f"wrote {paths['accounts']}, {paths['clusters']}, {paths['evidence']}"

@@ -30,7 +30,7 @@ from distillguard.detect.linking import Linker
 from distillguard.detect.policy import Policy, load_policy
 from distillguard.detect.scoring import Assessment, assess, describe
 
-__all__ = ["AccountInfo", "Engine", "VerdictChange"]
+__all__ = ["AccountInfo", "Engine", "VerdictChange", "organisation"]
 
 _LINK_CAPS = {
     "pay": "payment",
@@ -527,7 +527,7 @@ class Engine:
             acct = self.accounts[m]
             if self._is_young(acct):
                 young.add(m)
-                orgs.add(acct.info.org_id or f"acct:{m}")
+                orgs.add(organisation(m, acct.info))
         return young if len(orgs) >= self._cl["min_accounts"] else set()
 
     def _shared_cards(self, cluster: _Cluster) -> set[str]:
@@ -541,7 +541,7 @@ class Engine:
             info = self.accounts[m].info
             card = info.payment_fingerprint
             if card:
-                orgs.setdefault(card, set()).add(info.org_id or f"acct:{m}")
+                orgs.setdefault(card, set()).add(organisation(m, info))
         need = self._cl["shared_card_orgs"]
         return {card for card, o in orgs.items() if len(o) >= need}
 
@@ -695,7 +695,7 @@ class Engine:
         cluster.burst_w = self._burst_weights(cluster, matched)
         # coordination means several organisations: one org's own accounts (a university
         # cohort, an enterprise's teams) are judged one by one, never as a cluster
-        orgs = {self.accounts[m].info.org_id or f"acct:{m}" for m in matched}
+        orgs = {organisation(m, self.accounts[m].info) for m in matched}
         active = sum(1 for m in cluster.members if self.accounts[m].stats.n)
         cluster.convicted = (
             a.score >= self._thr["throttle"]
@@ -837,6 +837,29 @@ class Engine:
         if score >= t["watch"]:
             return Verdict.WATCH
         return Verdict.ALLOW
+
+
+def organisation(account_id: str, info: AccountInfo) -> str:
+    """The organisation an account belongs to, for "several organisations" tests.
+
+    The accounts file's ``org_id``; an account it describes without one is its own
+    organisation. Accounts it does not describe at all (a log analysed without its accounts
+    file) count together as ONE: nothing shows they are independent parties, and a
+    university cohort or a company's teams seen without their ``org_id`` must not pass for
+    dozens of coordinating organisations.
+    """
+    if info.org_id:
+        return info.org_id
+    if (
+        info.created_ts is None
+        and info.tier is None
+        and info.verified is None
+        and info.payment_fingerprint is None
+        and info.signup_ip is None
+        and info.email_domain is None
+    ):
+        return "unknown"
+    return f"acct:{account_id}"
 
 
 def _member_counts(s: Stats) -> list[tuple[int, int]]:

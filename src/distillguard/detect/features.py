@@ -230,7 +230,11 @@ def profile(s: Stats) -> dict[str, Any]:
     n = max(s.n, 1)
     harvest_top = max(s.n_tag[i] for i in _HARVEST_TAGS) / n
     template = max(s.prefix.top_count(), s.suffix.top_count()) / n
-    active_hours = sum(1 for h in s.hours if h)
+    # an hour counts as active when it holds a quarter of an even share of the traffic: a
+    # script runs flat round the clock; many people together touch every hour too, but
+    # their night hours stay far below their evenings
+    floor = 0.25 * s.n / 24.0
+    active_hours = sum(1 for h in s.hours if h and h >= floor)
     span_days = max(0.0, s.last_ts - s.first_ts) / _DAY if s.n > 1 else 0.0
     if s.gap_n >= 2:
         mean = s.gap_s / s.gap_n
