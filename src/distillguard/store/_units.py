@@ -46,7 +46,7 @@ CHUNK_ROWS = 30_720
 #: A plain JSON Lines file is cut into line-aligned ranges of about this many bytes.
 RANGE_BYTES = 64 << 20
 #: Chunks a worker may have written and not yet had consumed, beyond the one it is writing.
-_QUEUE_CHUNKS = 3
+_QUEUE_CHUNKS = 4
 _SHM = Path("/dev/shm")
 #: Seconds between liveness checks of the worker the consumer waits for.
 _POLL = 1.0
