@@ -70,3 +70,26 @@ def test_enrichment_of_another_version_is_recomputed(tmp_path: Path) -> None:
         ]
     finally:
         con.close()
+
+
+def test_cached_single_exchange_enrichment_equals_the_reference() -> None:
+    from distillguard.detect.enrich import enrich
+    from distillguard.detect.fast_enrich import Enricher
+
+    enricher = Enricher(cache_size=4)
+    requests = [
+        {
+            "model": "m",
+            "messages": [
+                {"role": "system", "content": "Explain your reasoning step by step."},
+                {"role": "user", "content": f"What is {i} * 23? Show your work."},
+            ],
+        }
+        for i in range(6)
+    ] + [{"model": "m", "messages": [{"role": "user", "content": "hi"}], "logprobs": True}]
+    response = {"choices": [{"message": {"content": "ok"}, "finish_reason": "length"}]}
+    for _ in range(2):  # the second pass is served from the caches (and overflows them)
+        for req in requests:
+            assert enricher.enrich("chat.completions", req, response) == enrich(
+                "chat.completions", req, response
+            )

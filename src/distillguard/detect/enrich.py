@@ -20,6 +20,7 @@ endpoint of the spec is handled by the one module that knows the format.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import orjson
@@ -213,26 +214,38 @@ def _int(value: Any) -> int:
     return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
 
 
-def enrich(endpoint: str, request: dict[str, Any], response: dict[str, Any] | None) -> Enriched:
+def enrich(
+    endpoint: str,
+    request: dict[str, Any],
+    response: dict[str, Any] | None,
+    *,
+    text_tags: Callable[[str], int] = tag_text,
+    system: Callable[[str], tuple[int, int, int]] | None = None,
+    user: Callable[[str], tuple[int, int, int]] | None = None,
+) -> Enriched:
     """Enrich one exchange from its endpoint and decoded bodies.
 
     This is the reference definition; :mod:`distillguard.detect.fast_enrich` computes the
-    same values for many rows at once (from the same helpers, with caches).
+    same values for many rows at once (from the same helpers, with caches). ``text_tags``,
+    ``system`` and ``user`` default to :func:`tag_text`, :func:`system_fields` and
+    :func:`user_keys`; a caller may pass memoised versions of the same functions.
     """
+    system_of = system or system_fields
+    user_of = user or user_keys
     msgs = prompt_messages(endpoint, request)
-    system = "\n".join(t for r, t in msgs if r == "system")
+    system_text = "\n".join(t for r, t in msgs if r == "system")
     users = [t for r, t in msgs if r == "user" and t]
-    user = users[-1] if users else ""
+    turn = users[-1] if users else ""
     has_tool_msgs = any(r == "tool" for r, _ in msgs)
     tools = request.get("tools") or request.get("functions")
     # the task (first user turn) and the current turn; agent loops carry the task first
-    bits = tag_text(user if len(users) < 2 else f"{users[0]}\n{user}")
+    bits = text_tags(turn if len(users) < 2 else f"{users[0]}\n{turn}")
     bits |= _request_bits(request, bool(tools or has_tool_msgs))
-    sys_bits, sys_key, sys_sim = system_fields(system)
+    sys_bits, sys_key, sys_sim = system_of(system_text)
     bits |= sys_bits
     if not bits:
         bits = CHAT
-    prefix_key, suffix_key, dup_key = user_keys(user)
+    prefix_key, suffix_key, dup_key = user_of(turn)
     max_tokens = _max_tokens(request)
     truncated, out_chars = _response_fields(endpoint, response)
     return Enriched(

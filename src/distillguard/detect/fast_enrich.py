@@ -34,6 +34,7 @@ from distillguard.detect.enrich import (
     _request_bits,
     _response_fields,
     _tools_key,
+    enrich,
     system_fields,
     tag_text,
     user_keys,
@@ -83,6 +84,27 @@ class Enricher:
         self._tags = _Memo(cache_size)
         self._users = _Memo(cache_size)
         self._systems = _Memo(min(cache_size, 4_096))
+
+    def enrich(
+        self, endpoint: str, request: dict[str, Any], response: dict[str, Any] | None
+    ) -> Enriched:
+        """:func:`~distillguard.detect.enrich.enrich` of one decoded exchange, with the
+        caches (what the live detector calls for every exchange)."""
+        return enrich(
+            endpoint, request, response, text_tags=self._tag, system=self._system, user=self._user
+        )
+
+    def _tag(self, text: str) -> int:
+        bits = self._tags.data.get(text)
+        return self._tags.put(text, tag_text(text)) if bits is None else bits
+
+    def _system(self, text: str) -> tuple[int, int, int]:
+        got = self._systems.data.get(text)
+        return self._systems.put(text, system_fields(text)) if got is None else got
+
+    def _user(self, text: str) -> tuple[int, int, int]:
+        got = self._users.data.get(text)
+        return self._users.put(text, user_keys(text)) if got is None else got
 
     def columns(
         self,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from distillguard.detect.engine import AccountInfo, Engine, VerdictChange
-from distillguard.detect.enrich import enrich
+from distillguard.detect.fast_enrich import Enricher
 from distillguard.detect.policy import Policy
 from distillguard.exchange import (
     Account,
@@ -31,6 +31,15 @@ class LiveDetector:
 
     def __init__(self, policy: Policy | None = None) -> None:
         self.engine = Engine(policy)
+        # per-text caches: templated harvest traffic repeats its texts (not checkpointed)
+        self._enricher = Enricher()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"engine": self.engine}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.engine = state["engine"]
+        self._enricher = Enricher()
 
     def observe_account(self, account: Account | dict[str, Any]) -> None:
         """Register an account (call at its sign-up time, before its exchanges)."""
@@ -51,7 +60,7 @@ class LiveDetector:
     def observe(self, exchange: Exchange | dict[str, Any]) -> list[VerdictChange]:
         """Fold one exchange in; return the accounts whose verdict changed because of it."""
         ex = exchange if isinstance(exchange, Exchange) else parse_exchange(exchange)
-        e = enrich(ex.endpoint, ex.request, ex.response)
+        e = self._enricher.enrich(ex.endpoint, ex.request, ex.response)
         return self.engine.observe(
             ex.ts.timestamp(),
             ex.account_id,
