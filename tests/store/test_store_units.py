@@ -103,9 +103,9 @@ def test_a_worker_failure_is_one_store_error_and_leaves_no_chunks(tmp_path: Path
     good = tmp_path / "good.jsonl"
     good.write_bytes(b"\n".join(_lines(1, 30, "")))
     units = [_units.Unit(good, "jsonl"), _units.Unit(tmp_path / "gone.jsonl.gz", "gz")]
-    shm = Path(_units._shm_dir())
+    shm = Path(_units._shm_dir(2))
     before = set(shm.glob("distillguard-ingest-*"))
-    with pytest.raises(StoreError, match=r"cannot read .*gone\.jsonl\.gz"):
+    with pytest.raises(StoreError, match=r"ingest stopped: .*gone\.jsonl\.gz"):
         for _ in _units.unit_parsed(units, 2):
             pass
     assert set(shm.glob("distillguard-ingest-*")) == before

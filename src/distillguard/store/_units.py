@@ -41,13 +41,20 @@ from distillguard.store._schema import EXCHANGE_SCHEMA
 
 __all__ = ["CHUNK_ROWS", "RANGE_BYTES", "Unit", "plan_units", "unit_parsed"]
 
-#: Rows per IPC file a worker hands over (a quarter of an insert batch).
+#: Rows per IPC file a worker hands over (a quarter of an insert batch), unless the chunk
+#: reaches :data:`CHUNK_BYTES` first (records of tens of kB).
 CHUNK_ROWS = 30_720
+CHUNK_BYTES = 64 << 20
 #: A plain JSON Lines file is cut into line-aligned ranges of about this many bytes.
 RANGE_BYTES = 64 << 20
 #: Chunks a worker may have written and not yet had consumed, beyond the one it is writing.
 _QUEUE_CHUNKS = 4
 _SHM = Path("/dev/shm")
+#: Free shared memory wanted per worker (queued chunks, the one being written, the one being
+#: inserted), plus the insert batch the ingesting process holds; below it, chunks go to the
+#: temporary folder instead (a container's /dev/shm is often 64 MB).
+_SHM_PER_WORKER = (_QUEUE_CHUNKS + 3) * (CHUNK_BYTES + (8 << 20))
+_SHM_BASE = 768 << 20
 #: Seconds between liveness checks of the worker the consumer waits for.
 _POLL = 1.0
 
@@ -117,10 +124,13 @@ def plan_units(files: list[tuple[Path, str]], range_bytes: int | None = None) ->
     return units
 
 
-def _shm_dir() -> str:
-    """Where workers write their chunks: shared memory when the system has it."""
-    if _SHM.is_dir() and os.access(_SHM, os.W_OK):
-        return str(_SHM)
+def _shm_dir(workers: int = 1) -> str:
+    """Where workers write their chunks: shared memory when the system has room for them."""
+    with contextlib.suppress(OSError):
+        if _SHM.is_dir() and os.access(_SHM, os.W_OK):
+            st = os.statvfs(_SHM)
+            if st.f_bavail * st.f_frsize >= _SHM_BASE + workers * _SHM_PER_WORKER:
+                return str(_SHM)
     return tempfile.gettempdir()
 
 
@@ -135,12 +145,12 @@ def _run_unit(index: int, unit: Unit, out_dir: Path, out: Any, chunk_rows: int) 
     first line, as :class:`Parsed` wants)."""
     tables: list[pa.Table] = []
     rejects: list[Reject] = []
-    rows = read = nbytes = lines = seq = 0
+    rows = size = read = nbytes = lines = seq = 0
     start = unit.first
     cpu_started = time.process_time()
 
     def emit(last: bool) -> None:
-        nonlocal tables, rejects, rows, read, nbytes, lines, seq, start, cpu_started
+        nonlocal tables, rejects, rows, size, read, nbytes, lines, seq, start, cpu_started
         name = None
         if rows:
             target = out_dir / f"{index:08d}-{seq:06d}.arrow"
@@ -149,7 +159,7 @@ def _run_unit(index: int, unit: Unit, out_dir: Path, out: Any, chunk_rows: int) 
         cpu = time.process_time() - cpu_started
         out.put(_Chunk(name, rejects, read, nbytes, cpu, lines, start, last))
         seq += 1
-        tables, rejects, rows, read, nbytes, lines, start = [], [], 0, 0, 0, 0, False
+        tables, rejects, rows, size, read, nbytes, lines, start = [], [], 0, 0, 0, 0, 0, False
         cpu_started = time.process_time()
 
     with no_gc():
@@ -161,10 +171,11 @@ def _run_unit(index: int, unit: Unit, out_dir: Path, out: Any, chunk_rows: int) 
             if part.table.num_rows:
                 tables.append(part.table)
                 rows += part.table.num_rows
+                size += part.table.nbytes
             read += part.read
             nbytes += part.nbytes
             lines += part.lines
-            if rows >= chunk_rows:
+            if rows >= chunk_rows or size >= CHUNK_BYTES:
                 emit(False)
     emit(True)
 
@@ -178,9 +189,8 @@ def _work(units: list[tuple[int, Unit]], out_dir: str, out: Any, chunk_rows: int
             return
         except BaseException as exc:  # reported to the consumer, which raises StoreError
             text = str(exc).strip().splitlines()
-            out.put(
-                _Chunk(None, [], error=f"{unit.path}: {text[0] if text else type(exc).__name__}")
-            )
+            message = text[0] if text else type(exc).__name__
+            out.put(_Chunk(None, [], error=f"{unit.path}: {message}"))
             return
 
 
@@ -219,7 +229,7 @@ def unit_parsed(units: list[Unit], workers: int, chunk_rows: int | None = None) 
     with contextlib.suppress(AttributeError, ValueError):
         ctx.set_forkserver_preload([__name__])
     workers = max(min(workers, len(units)), 1)
-    out_dir = tempfile.mkdtemp(prefix="distillguard-ingest-", dir=_shm_dir())
+    out_dir = tempfile.mkdtemp(prefix="distillguard-ingest-", dir=_shm_dir(workers))
     inboxes = [ctx.Queue(maxsize=_QUEUE_CHUNKS) for _ in range(workers)]
     procs = [
         ctx.Process(
@@ -243,7 +253,7 @@ def unit_parsed(units: list[Unit], workers: int, chunk_rows: int | None = None) 
             while True:
                 chunk = _next(inbox, proc)
                 if chunk.error is not None:
-                    raise StoreError(f"cannot read {chunk.error}")
+                    raise StoreError(f"ingest stopped: {chunk.error}")
                 if chunk.ipc is not None:
                     table = _read_ipc(chunk.ipc)
                 else:

@@ -27,6 +27,8 @@ __all__ = ["FLUSH_ROWS", "ExchangeWriter", "first_per_id"]
 #: threads=1): DuckDB writes whole row groups straight to the file and compresses them once,
 #: where smaller inserts leave partial row groups that later inserts reopen (decision Store-7).
 FLUSH_ROWS = 122_880
+#: ... unless the buffered rows reach this many bytes first (records of tens of kB).
+FLUSH_BYTES = 512 << 20
 #: Batches waiting for the writer thread (each up to ~FLUSH_ROWS rows) before the reader waits.
 _QUEUE_BATCHES = 1
 _COLS = ", ".join(EXCHANGE_COLUMNS)
@@ -85,6 +87,7 @@ class ExchangeWriter:
         self.duplicates = 0
         self._tables: list[pa.Table] = []
         self._pending = 0
+        self._bytes = 0
         self._error: BaseException | None = None
         self._queue: queue.Queue[object] | None = None
         self._thread: threading.Thread | None = None
@@ -98,8 +101,11 @@ class ExchangeWriter:
         if table.num_rows:
             self._tables.append(table)
             self._pending += table.num_rows
+            self._bytes += table.nbytes
         while self._pending >= FLUSH_ROWS:
             self.flush(FLUSH_ROWS)
+        if self._bytes >= FLUSH_BYTES:
+            self.flush()
 
     def flush(self, rows: int | None = None) -> None:
         """Hand the first ``rows`` buffered rows (None: all) to DuckDB, on the writer thread
@@ -113,9 +119,11 @@ class ExchangeWriter:
             table = table.slice(0, rows)
             self._tables = [rest]
             self._pending = rest.num_rows
+            self._bytes = rest.nbytes
         else:
             self._tables = []
             self._pending = 0
+            self._bytes = 0
         if self._queue is None:
             self._write(table)
             return
@@ -134,6 +142,7 @@ class ExchangeWriter:
         """Stop without writing what is still buffered (the batches already queued finish)."""
         self._tables = []
         self._pending = 0
+        self._bytes = 0
         self._stop()
 
     # -- internals ------------------------------------------------------------------------
