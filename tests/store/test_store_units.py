@@ -134,3 +134,20 @@ def test_inserts_are_cut_at_the_batch_size_and_keep_the_first_occurrence(
     models = {m for (m,) in con.execute("SELECT DISTINCT model FROM exchanges").fetchall()}
     assert models == {"ma"}
     con.close()
+
+
+def test_closing_the_stream_early_stops_the_workers_and_removes_the_chunks(tmp_path: Path) -> None:
+    import multiprocessing
+
+    paths = _inputs(tmp_path)
+    kinds = ["jsonl", "gz", "jsonl"]
+    units = _units.plan_units(list(zip(paths, kinds, strict=True)), 2500)
+    shm = Path(_units._shm_dir(2))
+    before = set(shm.glob("distillguard-ingest-*"))
+    stream = _units.unit_parsed(units, 2, chunk_rows=5)
+    first = next(stream)
+    assert first.start and first.table.num_rows >= 5
+    assert set(shm.glob("distillguard-ingest-*")) != before  # the workers' folder exists
+    stream.close()
+    assert set(shm.glob("distillguard-ingest-*")) == before
+    assert not [p for p in multiprocessing.active_children() if p.name.startswith("dg-ingest")]

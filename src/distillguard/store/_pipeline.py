@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import NamedTuple
 
@@ -86,7 +86,7 @@ def worker_count(total_bytes: int) -> int:
     return max(min(os.cpu_count() or 1, 4), 1)
 
 
-def parsed(blocks: Iterable[Block], workers: int) -> Iterator[Parsed]:
+def parsed(blocks: Iterable[Block], workers: int) -> Generator[Parsed, None, None]:
     """Parse ``blocks`` in order, with ``workers`` processes (0 or 1: in this process)."""
     if workers <= 1:
         for block in blocks:

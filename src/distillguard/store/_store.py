@@ -202,18 +202,16 @@ class Store:
             # reading, parsing and writing overlap.
             by_units = len(units) >= workers > 1
             writer = ExchangeWriter(self.con, background=workers > 1 and not by_units)
+            if by_units:
+                parts = unit_parsed(units, workers)
+            else:
+                # Blocks are numbered here, in order, rather than by the reader: counting
+                # the lines of every block is the parsers' work.
+                stream = (
+                    block for path, kind in files for block in blocks(path, kind, numbered=False)
+                )
+                parts = parsed(stream, workers)
             try:
-                if by_units:
-                    parts = unit_parsed(units, workers)
-                else:
-                    # Blocks are numbered here, in order, rather than by the reader:
-                    # counting the lines of every block is the parsers' work.
-                    stream = (
-                        block
-                        for path, kind in files
-                        for block in blocks(path, kind, numbered=False)
-                    )
-                    parts = parsed(stream, workers)
                 offset = 0  # lines of the current file before the block
                 for part in parts:
                     if part.start:
@@ -231,6 +229,7 @@ class Store:
                         worker_cpu += part.cpu
             except BaseException:
                 writer.abort()
+                parts.close()  # stop the workers and remove their chunks now
                 raise
             writer.close()
             report.inserted += writer.inserted

@@ -27,7 +27,7 @@ import queue
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -221,7 +221,9 @@ def _next(inbox: Any, proc: Any) -> _Chunk:
                 ) from None
 
 
-def unit_parsed(units: list[Unit], workers: int, chunk_rows: int | None = None) -> Iterator[Parsed]:
+def unit_parsed(
+    units: list[Unit], workers: int, chunk_rows: int | None = None
+) -> Generator[Parsed, None, None]:
     """Parse ``units`` with ``workers`` processes; yield their chunks (of about
     ``chunk_rows`` rows, default :data:`CHUNK_ROWS`) in file order."""
     chunk_rows = chunk_rows or CHUNK_ROWS
