@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import orjson
+import re2
 
 from distillguard.detect._text import normalise, sentence_keys, simhash, stable_hash, tokens
 from distillguard.exchange import prompt_messages, response_text
@@ -40,7 +41,7 @@ __all__ = [
 
 #: Bumped whenever a column's definition changes: stored enrichment of another version is
 #: recomputed, never mixed with the new definition.
-ENRICH_VERSION = 3
+ENRICH_VERSION = 4
 
 #: Capability tags, one bit each (bit i = 1 << i).
 TAGS: tuple[str, ...] = (
@@ -55,9 +56,24 @@ TAGS: tuple[str, ...] = (
 )
 CODING, TOOL, REASON, COT, GRADE, REWRITE, SYSX, CHAT = (1 << i for i in range(len(TAGS)))
 
-_I = re.S  # text is lower-cased once before matching
-_RX: dict[int, re.Pattern[str]] = {
-    CODING: re.compile(
+_I = True  # "." matches newlines; text is lower-cased once before matching
+
+
+def _compile(pattern: str, dot_nl: bool = False) -> Any:
+    """A tagger regex, compiled with RE2 (linear time: 3-5x faster on these alternations
+    with bounded gaps, and no pathological backtracking on hostile prompts); ``re`` for a
+    pattern RE2 cannot take. RE2's word boundaries are ASCII ones."""
+    options = re2.Options()
+    options.dot_nl = dot_nl
+    options.max_mem = 32 << 20
+    try:
+        return re2.compile(pattern, options)
+    except re2.error:
+        return re.compile(pattern, re.S if dot_nl else 0)
+
+
+_RX: dict[int, Any] = {
+    CODING: _compile(
         r"```|\bdef \w+\(|\bfunction\s*\w*\s*\(|\bclass \w+[:({]|#include|\bimport \w+"
         r"|\b(python|javascript|typescript|java|rust|golang|c\+\+|c#|sql|bash|regex|html|css"
         r"|kotlin|swift|php|ruby)\b.{0,60}\b(code|function|script|program|query|class|method"
@@ -67,7 +83,7 @@ _RX: dict[int, re.Pattern[str]] = {
         r"|\b(stack ?trace|traceback|segfault|compiler|runtime error|null pointer|exception)\b",
         _I,
     ),
-    REASON: re.compile(
+    REASON: _compile(
         r"\b(solve|calculate|compute|prove|derive|evaluate the (integral|expression)|simplify"
         r"|how many|how much|what is the (probability|value|sum|product|area|volume)"
         r"|equation|integral|derivative|theorem|puzzle|riddle|logic(al)?|deduce|infer"
@@ -75,7 +91,7 @@ _RX: dict[int, re.Pattern[str]] = {
         r"|\d+\s*[-+*/^=×÷]\s*\d+",
         _I,
     ),
-    COT: re.compile(
+    COT: _compile(
         r"step[- ]by[- ]step|\bstep \d|chain[- ]of[- ]thought|show (all |me )?(your|the) (work"
         r"|working|reasoning|steps|thinking|derivation)|explain (your|the|each|every|all) "
         r"(reasoning|thinking|answer|steps?)|think (carefully|through|aloud|out loud|it through"
@@ -87,7 +103,7 @@ _RX: dict[int, re.Pattern[str]] = {
         r"|each step|every step|thoroughly|justify (your|each)",
         _I,
     ),
-    GRADE: re.compile(
+    GRADE: _compile(
         r"\b(rubric|grade (the|this|each)|score (the|this|each|from|between)|on a scale (of|from)"
         r"|rate (the|this|each|how)|\d+\s*(-|to|/)\s*10\b.{0,40}\b(score|scale|rating)"
         r"|which (response|answer|completion|output) is (better|more)"
@@ -98,7 +114,7 @@ _RX: dict[int, re.Pattern[str]] = {
         r"|act as (a|an) (judge|grader|evaluator)|judge (the|this|whether)|as a grader)",
         _I,
     ),
-    REWRITE: re.compile(
+    REWRITE: _compile(
         r"\b(rewrite|re-write|rephrase|paraphrase|reword|polish|make (it|this) (more|less|sound)"
         r"|in (a|an) (different|more|formal|casual) (tone|style|way)"
         r"|ignore (all |any )?(previous|prior|above) (instructions|rules)|jailbreak|\bdan\b"
@@ -106,7 +122,7 @@ _RX: dict[int, re.Pattern[str]] = {
         r"|hypothetically|for (a|my) (novel|story),? (explain|describe) how|bypass)\b",
         _I,
     ),
-    SYSX: re.compile(
+    SYSX: _compile(
         r"\b((your|the) (system|initial|original|hidden) (prompt|instructions|message)"
         r"|repeat (the|all|everything) (text|words|above|instructions)|verbatim"
         r"|what (were|are) you (told|instructed)|print your instructions"
@@ -116,40 +132,9 @@ _RX: dict[int, re.Pattern[str]] = {
 }
 
 
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
-
-
-#: Cheap substring pre-filters: a tag's regex runs only when one of these occurs.
-_TRIGGERS: dict[int, tuple[str, ...]] = {
-    CODING: _words(
-        "``` def function class #include import python javascript typescript java rust golang "
-        "c++ c# sql bash regex html css kotlin swift php ruby code script program bug algorithm "
-        "api endpoint unit test stack trace traceback segfault compiler runtime null exception "
-        "method implement"
-    ),
-    REASON: _words(
-        "solve calculat comput prove derive evaluate simplif how equation integral derivative "
-        "theorem puzzle riddle logic deduce infer probabilit percent ratio what "
-        "+ - * / ^ = × ÷"
-    ),
-    COT: _words(
-        "step chain show explain think reason walk work <think derivation rationale before "
-        "intermediate thorough justify"
-    ),
-    GRADE: _words(
-        "rubric grade score scale rate 10 which assistant response answer evaluate judge assess "
-        "critique"
-    ),
-    REWRITE: _words(
-        "rewrite re-write rephrase paraphrase reword polish make tone style way ignore "
-        "jailbreak dan restriction filter censor refuse hypothetical novel story bypass"
-    ),
-    SYSX: _words("system initial original hidden repeat verbatim told instruct reveal"),
-}
 #: Chain-of-thought elicitation strong enough to count when it sits in a SYSTEM prompt
 #: (product prompts often say "think before you act"; harvesters ask for the trace itself).
-_COT_SYSTEM = re.compile(
+_COT_SYSTEM = _compile(
     r"step[- ]by[- ]step|chain[- ]of[- ]thought|show (all )?(your|the) (work|working|reasoning"
     r"|steps|thinking)|explain (your|the) (reasoning|thinking)|(detailed|full|thorough"
     r"|complete) (explanation|reasoning|derivation)|explanation of (your|the) (thinking"
@@ -158,7 +143,7 @@ _COT_SYSTEM = re.compile(
     r"|(your|the) (reasoning|thinking) (in detail|in full|first)"
     r"|(lay|spell|set|write) out (your|the|each|every|all) (\w+ )?(steps?|reasoning|thinking)"
 )
-_CODE_PARTS = re.compile(r"\n {2,}\S|\n\t|;\s*\n|\{\s*\n|=>|->|\)\s*:", re.S)
+_CODE_PARTS = _compile(r"\n {2,}\S|\n\t|;\s*\n|\{\s*\n|=>|->|\)\s*:", True)
 
 
 class Enriched(NamedTuple):
@@ -185,8 +170,9 @@ def tag_text(text: str) -> int:
     bits = 0
     # instructions sit at the ends of a prompt; the middle is the slot (a document, code)
     sample = (text if len(text) <= 1600 else f"{text[:1000]}\n{text[-600:]}").lower()
+    # RE2 scans each text once in linear time; a substring pre-filter costs more than it saves
     for bit, rx in _RX.items():
-        if any(t in sample for t in _TRIGGERS[bit]) and rx.search(sample):
+        if rx.search(sample):
             bits |= bit
     if not bits & CODING and len(_CODE_PARTS.findall(sample)) >= 3:
         bits |= CODING
