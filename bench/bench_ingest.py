@@ -300,6 +300,46 @@ def breakdown(log: Path, limit: int = 50_000) -> dict[str, float]:
         gc.enable()
 
 
+def insert_sizes(log: Path, sizes: list[int], rounds: int = 6) -> dict[int, float]:
+    """CPU µs per row of DuckDB inserts (anti-join on id, threads=1, fresh file) by batch
+    size: the first file's exchanges, repeated ``rounds`` times with distinct ids."""
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from distillguard.store._lines import parse_exchange_lines
+    from distillguard.store._readers import blocks, discover
+    from distillguard.store._schema import EXCHANGE_COLUMNS, SCHEMA_SQL
+
+    path, kind = discover([log])[0]
+    part = pa.concat_tables(
+        [parse_exchange_lines(b.text(), b.file, 1)[0] for b in blocks(path, kind)]
+    )
+    copies = []
+    for r in range(rounds):
+        ids = pc.binary_join_element_wise(pa.scalar(f"r{r}-"), part.column("id"), "")
+        copies.append(part.set_column(0, "id", ids))
+    table = pa.concat_tables(copies).combine_chunks()
+    cols = ", ".join(EXCHANGE_COLUMNS)
+    out = {}
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            con = duckdb.connect(str(Path(tmp) / "b.duckdb"))
+            con.execute(SCHEMA_SQL)
+            con.execute("SET threads = 1")
+            started = time.process_time()
+            for i in range(0, table.num_rows, size):
+                con.register("b", table.slice(i, size))
+                con.execute(
+                    f"INSERT INTO exchanges ({cols}) SELECT {cols} FROM b "
+                    "WHERE NOT EXISTS (SELECT 1 FROM exchanges e WHERE e.id = b.id)"
+                )
+                con.unregister("b")
+            out[size] = (time.process_time() - started) / table.num_rows * 1e6
+            con.close()
+    return out
+
+
 def calibrate() -> float:
     """CPU seconds of a 10M-iteration pure-Python loop: how fast this machine is right now
     (about 0.4 s on a current desktop core)."""
@@ -319,6 +359,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log", type=Path, default=None, help="ingest this file or folder")
     parser.add_argument(
         "--breakdown", action="store_true", help="also time each stage (CPU, 50k records)"
+    )
+    parser.add_argument(
+        "--insert-sizes",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also time DuckDB inserts of these batch sizes (CPU per row)",
     )
     args = parser.parse_args(argv)
 
@@ -342,6 +389,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         for name, us in stages.items():
             print(f"  {name:<24} {us:6.1f} us")
+    if args.insert_sizes:
+        costs = insert_sizes(log, args.insert_sizes)
+        print(f"DuckDB insert CPU per row by batch size (load avg {os.getloadavg()[0]:.1f}):")
+        for size, us in costs.items():
+            print(f"  {size:>9,} rows  {us:5.1f} us")
     for workers in args.workers:
         r = run_once(log, workers)
         print(
