@@ -151,3 +151,17 @@ def test_closing_the_stream_early_stops_the_workers_and_removes_the_chunks(tmp_p
     stream.close()
     assert set(shm.glob("distillguard-ingest-*")) == before
     assert not [p for p in multiprocessing.active_children() if p.name.startswith("dg-ingest")]
+
+
+def test_round_trip_through_worker_units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_units, "RANGE_BYTES", 2500)
+    paths = _inputs(tmp_path)
+    with Store(tmp_path / "one.duckdb") as store:
+        store.ingest(paths, show_progress=False, workers=2)
+        first = store.con.execute("SELECT * FROM exchanges ORDER BY id").fetchall()
+        store.export(tmp_path / "out", show_progress=False)
+    exported = tmp_path / "out" / "exchanges.parquet"
+    with Store(tmp_path / "two.duckdb") as store:  # the export beside a plain log: 2+ units
+        report = store.ingest([exported, paths[2]], show_progress=False, workers=2)
+        second = store.con.execute("SELECT * FROM exchanges ORDER BY id").fetchall()
+    assert report.inserted == len(first) and second == first
