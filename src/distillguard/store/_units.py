@@ -41,8 +41,8 @@ from distillguard.store._schema import EXCHANGE_SCHEMA
 
 __all__ = ["CHUNK_ROWS", "RANGE_BYTES", "Unit", "plan_units", "unit_parsed"]
 
-#: Rows per IPC file a worker hands over (a quarter of an insert batch), unless the chunk
-#: reaches :data:`CHUNK_BYTES` first (records of tens of kB).
+#: Records per chunk a worker hands over (a quarter of an insert batch), unless the chunk's
+#: rows reach :data:`CHUNK_BYTES` first (records of tens of kB).
 CHUNK_ROWS = 30_720
 CHUNK_BYTES = 64 << 20
 #: A plain JSON Lines file is cut into line-aligned ranges of about this many bytes.
@@ -175,7 +175,8 @@ def _run_unit(index: int, unit: Unit, out_dir: Path, out: Any, chunk_rows: int) 
             read += part.read
             nbytes += part.nbytes
             lines += part.lines
-            if rows >= chunk_rows or size >= CHUNK_BYTES:
+            # Counting records read, not rows kept, also bounds a chunk of rejects.
+            if read >= chunk_rows or size >= CHUNK_BYTES:
                 emit(False)
     emit(True)
 
