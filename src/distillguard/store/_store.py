@@ -196,11 +196,11 @@ class Store:
             _RejectSink(self.rejects_path, report) as sink,
         ):
             units = plan_units(files) if workers > 1 else []
-            # With at least one unit (file or range) per worker, the workers read, inflate
-            # and parse, and this process only inserts (decision Store-8). Otherwise it
-            # reads and hands blocks to the parsers, inserting on a writer thread so that
-            # reading, parsing and writing overlap.
-            by_units = len(units) >= workers > 1
+            # With two units (files or ranges) or more, the workers (at most one per unit)
+            # read, inflate and parse, and this process only inserts (decision Store-8).
+            # Otherwise it reads and hands blocks to the parsers, inserting on a writer
+            # thread so that reading, parsing and writing overlap.
+            by_units = len(units) >= 2
             writer = ExchangeWriter(self.con, background=workers > 1 and not by_units)
             if by_units:
                 parts = unit_parsed(units, workers)
