@@ -165,3 +165,43 @@ def test_round_trip_through_worker_units(tmp_path: Path, monkeypatch: pytest.Mon
         report = store.ingest([exported, paths[2]], show_progress=False, workers=2)
         second = store.con.execute("SELECT * FROM exchanges ORDER BY id").fetchall()
     assert report.inserted == len(first) and second == first
+
+
+_KILLED_SCRIPT = """
+import sys, time
+from pathlib import Path
+from distillguard.store import _units
+
+if __name__ == "__main__":
+    files = [(Path(p), k) for p, k in zip(sys.argv[1::2], sys.argv[2::2])]
+    stream = _units.unit_parsed(_units.plan_units(files, 2500), 2, chunk_rows=5)
+    next(stream)
+    print("ready", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_killed_ingest_leaves_no_workers_and_no_chunks(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    paths = _inputs(tmp_path)
+    script = tmp_path / "killed.py"
+    script.write_text(_KILLED_SCRIPT)
+    args = [a for p, k in zip(paths, ["jsonl", "gz", "jsonl"], strict=True) for a in (str(p), k)]
+    shm = Path(_units._shm_dir(2))
+    proc = subprocess.Popen([sys.executable, str(script), *args], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
+        folders = list(shm.glob(f"distillguard-ingest-{proc.pid}-*"))
+        assert len(folders) == 1 and any(folders[0].iterdir())  # workers wait, chunks held
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    deadline = time.monotonic() + 30
+    while folders[0].exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not folders[0].exists()

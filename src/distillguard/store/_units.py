@@ -55,7 +55,9 @@ _SHM = Path("/dev/shm")
 #: temporary folder instead (a container's /dev/shm is often 64 MB).
 _SHM_PER_WORKER = (_QUEUE_CHUNKS + 3) * (CHUNK_BYTES + (8 << 20))
 _SHM_BASE = 768 << 20
-#: Seconds between liveness checks of the worker the consumer waits for.
+_PREFIX = "distillguard-ingest-"
+#: Seconds between liveness checks (of the worker the consumer waits for, of the consumer
+#: by a worker whose queue is full).
 _POLL = 1.0
 
 
@@ -157,7 +159,7 @@ def _run_unit(index: int, unit: Unit, out_dir: Path, out: Any, chunk_rows: int) 
             _write_ipc(target, tables)
             name = str(target)
         cpu = time.process_time() - cpu_started
-        out.put(_Chunk(name, rejects, read, nbytes, cpu, lines, start, last))
+        _put(out, _Chunk(name, rejects, read, nbytes, cpu, lines, start, last), out_dir)
         seq += 1
         tables, rejects, rows, size, read, nbytes, lines, start = [], [], 0, 0, 0, 0, 0, False
         cpu_started = time.process_time()
@@ -181,6 +183,20 @@ def _run_unit(index: int, unit: Unit, out_dir: Path, out: Any, chunk_rows: int) 
     emit(True)
 
 
+def _put(out: Any, chunk: _Chunk, out_dir: Path) -> None:
+    """Hand one chunk over, waiting while the queue is full; if the ingesting process has
+    died meanwhile (killed), remove the chunks it left and exit instead of waiting forever."""
+    parent = multiprocessing.parent_process()
+    while True:
+        try:
+            out.put(chunk, timeout=_POLL)
+            return
+        except queue.Full:
+            if parent is not None and not parent.is_alive():
+                shutil.rmtree(out_dir, ignore_errors=True)
+                raise SystemExit(1) from None
+
+
 def _work(units: list[tuple[int, Unit]], out_dir: str, out: Any, chunk_rows: int) -> None:
     """A worker process: parse ``units`` in order, answering on ``out``."""
     for index, unit in units:
@@ -191,8 +207,23 @@ def _work(units: list[tuple[int, Unit]], out_dir: str, out: Any, chunk_rows: int
         except BaseException as exc:  # reported to the consumer, which raises StoreError
             text = str(exc).strip().splitlines()
             message = text[0] if text else type(exc).__name__
-            out.put(_Chunk(None, [], error=f"{unit.path}: {message}"))
+            _put(out, _Chunk(None, [], error=f"{unit.path}: {message}"), Path(out_dir))
             return
+
+
+def _remove_stale(base: Path) -> None:
+    """Remove chunk folders left by ingesting processes that were killed (their folder
+    name carries their process id): they hold confidential prompts."""
+    for folder in base.glob(f"{_PREFIX}*"):
+        pid = folder.name[len(_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue  # alive, another user's
 
 
 def _read_ipc(name: str) -> pa.Table:
@@ -232,7 +263,9 @@ def unit_parsed(
     with contextlib.suppress(AttributeError, ValueError):
         ctx.set_forkserver_preload([__name__])
     workers = max(min(workers, len(units)), 1)
-    out_dir = tempfile.mkdtemp(prefix="distillguard-ingest-", dir=_shm_dir(workers))
+    base = _shm_dir(workers)
+    _remove_stale(Path(base))
+    out_dir = tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-", dir=base)
     inboxes = [ctx.Queue(maxsize=_QUEUE_CHUNKS) for _ in range(workers)]
     procs = [
         ctx.Process(
