@@ -222,6 +222,7 @@ def run_once(log: Path, workers: int) -> dict[str, float]:
         "fresh_per_s": first.inserted / (t1 - t0),
         "cpu_us_per_record": first.cpu_seconds / max(first.read, 1) * 1e6,
         "parent_us_per_record": parent_cpu / max(first.read, 1) * 1e6,
+        "cores": first.cpu_seconds / (t1 - t0),  # cores the ingest got on average
         "again_per_s": again.read / (t2 - t1),
         "db_mb": db_size / 1e6,
         "load": os.getloadavg()[0],
@@ -400,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
             f"workers={workers}: {r['stored']:,.0f} stored of {r['records']:,.0f} "
             f"({r['rejected']:,.0f} rejected) in {r['fresh_s']:.1f} s = "
             f"{r['fresh_per_s']:,.0f}/s; CPU {r['cpu_us_per_record']:.1f} us/record "
-            f"(ingesting process {r['parent_us_per_record']:.1f}); "
+            f"(ingesting process {r['parent_us_per_record']:.1f}; {r['cores']:.2f} cores busy); "
             f"re-ingest {r['again_per_s']:,.0f}/s; store {r['db_mb']:,.0f} MB; "
             f"load avg {r['load']:.1f}"
         )
