@@ -197,7 +197,12 @@ def test_killed_ingest_leaves_no_workers_and_no_chunks(tmp_path: Path) -> None:
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
         folders = list(shm.glob(f"distillguard-ingest-{proc.pid}-*"))
-        assert len(folders) == 1 and any(folders[0].iterdir())  # workers wait, chunks held
+        assert len(folders) == 1
+        # the workers write their next chunks while the reader sleeps: wait for one to land
+        wait_until = time.monotonic() + 30
+        while not any(folders[0].iterdir()) and time.monotonic() < wait_until:
+            time.sleep(0.05)
+        assert any(folders[0].iterdir())  # workers wait, chunks held
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
