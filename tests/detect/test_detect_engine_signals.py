@@ -124,3 +124,55 @@ def test_pivot_to_a_newly_released_model_is_counted_only_after_the_first_day() -
     eng.observe(T0 + 5 * 86400, "a", _ex(4), model="m-new")  # its window has passed
     s = eng.accounts["a"].stats
     assert (s.n_avail, s.n_new) == (2, 1)
+
+
+def _phrase(i: int, suffix: int) -> Enriched:
+    """An exchange whose first sentence is new and whose last one is ``suffix``."""
+    return _ex(i, CODING)._replace(suffix_key=suffix)
+
+
+def _linked_askers(policy_share: float | None) -> tuple[Engine, list[str]]:
+    """Six customers of one reseller egress and forty unlinked people, all ending their
+    prompts with the same everyday follow-up phrase."""
+    from distillguard.detect.policy import Policy, load_policy
+
+    policy = load_policy()
+    if policy_share is not None:
+        values = {k: dict(v) for k, v in policy.values.items()}
+        values["cluster"]["pattern_own_share"] = policy_share
+        policy = Policy(values)
+    eng = Engine(policy)
+    common = 77_777
+    linked = [f"cust{i}" for i in range(6)]
+    for i, acct in enumerate(linked):
+        eng.observe_account(AccountInfo(acct, created_ts=T0 - 90 * 86400, org_id=f"org{i}"))
+    n = 0
+    for rnd in range(10):
+        for acct in linked:
+            n += 1
+            eng.observe(
+                T0 + n * 60,
+                acct,
+                _phrase(n, common),
+                ip="203.0.113.5",
+                client_fingerprint="t13d_sdk",
+            )
+        for j in range(40):
+            n += 1
+            ip = f"198.51.{j}.{rnd + 1}"
+            eng.observe(
+                T0 + n * 60, f"person{j}", _phrase(n, common), ip=ip, client_fingerprint=f"t13d_{j}"
+            )
+    return eng, linked
+
+
+def test_a_phrase_the_whole_population_types_is_no_clusters_pattern() -> None:
+    eng, linked = _linked_askers(None)
+    cluster = eng.clusters[eng.linker.find(linked[0])]
+    assert set(cluster.members) == set(linked)
+    assert 77_777 not in eng._shared_pattern(cluster)[0][1]
+    assert all(not eng.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in linked)
+    # the same stream with the rule off: the shared ending is taken for the cluster's script
+    eng, linked = _linked_askers(0.0)
+    cluster = eng.clusters[eng.linker.find(linked[0])]
+    assert 77_777 in eng._shared_pattern(cluster)[0][1]

@@ -25,7 +25,7 @@ from typing import Any
 from distillguard._types import Verdict
 from distillguard.detect._text import simhash_bands, stable_hash
 from distillguard.detect.enrich import COT, Enriched
-from distillguard.detect.features import Stats
+from distillguard.detect.features import KeyCounts, Stats
 from distillguard.detect.linking import Linker
 from distillguard.detect.policy import Policy, load_policy
 from distillguard.detect.scoring import Assessment, assess, describe
@@ -189,6 +189,10 @@ class Engine:
         self._log_start: float | None = None
         self._model_first: dict[str, float] = {}
         self._fresh: dict[str, float] = {}  # newly released models in their window -> release
+        # how often each template end (first / last sentence) occurs over the whole log: a
+        # phrase the whole population types is nobody's pattern (see _shared_pattern)
+        self._own_share = float(self._cl["pattern_own_share"])
+        self._phrases = (KeyCounts(), KeyCounts())
 
     # ------------------------------------------------------------------ input
     def observe_account(self, info: AccountInfo) -> None:
@@ -244,6 +248,11 @@ class Engine:
         if self._sync_min and start:
             self._session_start(ts, account_id)
         acct.stats.add(ts, e, self._ev["saturation_tokens"], start, fresh)
+        if self._own_share > 0:
+            if e.prefix_key:
+                self._phrases[0].add(e.prefix_key)
+            if e.suffix_key:
+                self._phrases[1].add(e.suffix_key)
         root = self.linker.find(account_id)
         cluster = self.clusters.get(root)
         if cluster is not None:
@@ -454,6 +463,17 @@ class Engine:
                     if summary.low(k) >= need:
                         users[(i, k)] = users.get((i, k), 0) + 1
         keep = [{k for k in keys if users.get((i, k), 0) >= 2} for i, keys in enumerate((pre, suf))]
+        own = self._own_share
+        if own > 0:
+            # a phrase mostly sent from outside the cluster ("Can you explain step by
+            # step?") is the population's habit, not this cluster's script
+            cs = cluster.stats
+            keep = [
+                {k for k in keys if summary.low(k) >= own * phrases.get(k)}
+                for keys, summary, phrases in zip(
+                    keep, (cs.prefix, cs.suffix), self._phrases, strict=True
+                )
+            ]
         return keep, self._content_mode(cluster), self._shared_cards(cluster), self._young(cluster)
 
     def _young_prior(self, cluster: _Cluster, matched: list[str]) -> float:

@@ -87,6 +87,36 @@ class TopK:
         return {k for k, c in self.counts.items() if k and c >= need}
 
 
+class KeyCounts:
+    """How often each key occurred over a whole stream, in bounded memory.
+
+    Exact while at most ``cap`` distinct keys are held; past that the rarest keys are
+    forgotten (lossy counting), so every count is a lower bound and only keys that were
+    rare when forgotten are undercounted. Amortised O(1) per key.
+    """
+
+    __slots__ = ("cap", "counts", "floor")
+
+    def __init__(self, cap: int = 1 << 18) -> None:
+        self.cap = cap
+        self.counts: dict[int, int] = {}
+        self.floor = 0  # keys with at most this count may have been forgotten
+
+    def add(self, key: int) -> None:
+        counts = self.counts
+        counts[key] = counts.get(key, 0) + 1
+        if len(counts) > self.cap:
+            while len(counts) > self.cap // 2:
+                self.floor += 1
+                floor = self.floor
+                counts = {k: c for k, c in counts.items() if c > floor}
+            self.counts = counts
+
+    def get(self, key: int) -> int:
+        """Lower bound of ``key``'s count."""
+        return self.counts.get(key, 0)
+
+
 class Stats:
     """Additive behaviour counters of one account or one cluster."""
 
