@@ -120,3 +120,18 @@ def test_hf_processors_with_torch(teacher, keyring) -> None:
     g = HFGumbelLogitsProcessor(GumbelScheme(1), keyring.account_key("a", "gumbel"))
     one = g(torch.tensor([[300]]), torch.zeros(1, v))
     assert int(torch.isfinite(one).sum()) == 1
+
+
+def test_vllm_processor_reads_only_the_context_window(keyring) -> None:
+    """The vLLM adapter takes the last ``context_width`` ids across prompt and output."""
+    scheme = KGWScheme(context_width=3)
+    key = keyring.account_key("acct-9", "kgw")
+    v = 400
+    proc = VLLMKGWLogitsProcessor(scheme, key)
+    zeros = np.zeros(v)
+    want = 2.0 * scheme.green_mask(key, [7, 8, 9], v)
+    long_prompt = [*range(50_000), 7]
+    assert np.allclose(proc(long_prompt, [8, 9], zeros), want)
+    assert np.allclose(proc([1, 7, 8], [9], zeros), want)
+    assert np.allclose(proc([], [5, 7, 8, 9], zeros), want)
+    assert np.allclose(proc([9], [], zeros), zeros)  # too short a context: unchanged

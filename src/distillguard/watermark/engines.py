@@ -39,21 +39,52 @@ def _torch() -> Any:
     return torch
 
 
+class _TensorRows:
+    """Boost rows as tensors of one device and dtype, converted once per row.
+
+    The NumPy rows come from the key's bank (stable objects while cached there); each is
+    copied to the engine's device and dtype on first use and reused after, so a step costs
+    one lookup and one addition, not a host-to-device copy. Bounded (emptied when full).
+    """
+
+    def __init__(self, max_rows: int = 4096) -> None:
+        self._rows: dict[int, tuple[np.ndarray, Any]] = {}
+        self._where: tuple[Any, Any] | None = None
+        self._max = max_rows
+
+    def get(self, vec: np.ndarray, like: Any) -> Any:
+        where = (like.device, like.dtype)
+        if where != self._where:
+            self._rows.clear()
+            self._where = where
+        hit = self._rows.get(id(vec))
+        if hit is not None and hit[0] is vec:  # holding `vec` keeps its id from being reused
+            return hit[1]
+        if len(self._rows) >= self._max:
+            self._rows.clear()
+        row = _torch().tensor(vec, device=like.device, dtype=like.dtype)
+        self._rows[id(vec)] = (vec, row)
+        return row
+
+
 class HFKGWLogitsProcessor:
     """KGW green-list bias for ``transformers`` generation (batched ``scores``)."""
 
     def __init__(self, scheme: KGWScheme, key: AccountKey) -> None:
         self.bias = KGWBias(scheme, key)
+        self._rows = _TensorRows()
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
-        torch = _torch()
         h = self.bias.scheme.context_width
         if input_ids.shape[-1] < h:
             return scores
         v = scores.shape[-1]
-        rows = np.stack([self.bias.boost(ctx, v) for ctx in input_ids[:, -h:].tolist()])
-        boost = torch.from_numpy(rows).to(device=scores.device, dtype=scores.dtype)
-        return scores + boost
+        rows = [
+            self._rows.get(self.bias.boost(ctx, v), scores) for ctx in input_ids[:, -h:].tolist()
+        ]
+        if len(rows) == 1:
+            return scores + rows[0]
+        return scores + _torch().stack(rows)
 
 
 class HFGumbelLogitsProcessor:
@@ -77,6 +108,7 @@ class VLLMKGWLogitsProcessor:
 
     def __init__(self, scheme: KGWScheme, key: AccountKey) -> None:
         self.bias = KGWBias(scheme, key)
+        self._rows = _TensorRows()
 
     def __call__(self, *args: Any) -> Any:
         if len(args) == 2:
@@ -88,11 +120,14 @@ class VLLMKGWLogitsProcessor:
             raise WatermarkError(
                 "expected (output_ids, logits) or (prompt_ids, output_ids, logits)"
             )
-        context = list(prompt) + list(output)
-        if len(context) < self.bias.scheme.context_width:
+        # only the last `context_width` tokens matter: never copy a long prompt per step
+        h = self.bias.scheme.context_width
+        tail = list(output[len(output) - h :]) if h <= len(output) else list(output)
+        if len(tail) < h:
+            tail = list(prompt[max(0, len(prompt) - (h - len(tail))) :]) + tail
+        if len(tail) < h:
             return logits
-        vec = self.bias.boost(context, int(logits.shape[-1]))
+        vec = self.bias.boost(tail, int(logits.shape[-1]))
         if isinstance(logits, np.ndarray):
             return logits + vec
-        torch = _torch()
-        return logits + torch.tensor(vec, device=logits.device, dtype=logits.dtype)
+        return logits + self._rows.get(vec, logits)
