@@ -96,6 +96,27 @@ def test_accounts_without_accounts_file_records_count_as_one_organisation() -> N
     assert organisation("a", described) != organisation("b", AccountInfo("b", created_ts=T0))
 
 
+def test_without_org_id_a_company_domain_or_a_verified_card_stands_in() -> None:
+    from distillguard.detect.engine import organisation
+
+    def org(account: str, **info: object) -> str:
+        return organisation(account, AccountInfo(account, created_ts=T0, **info))  # type: ignore[arg-type]
+
+    # a company's (or university's) mail domain is one organisation; a webmail one is not
+    assert org("a", email_domain="Vandelay.example") == org("b", email_domain="vandelay.example")
+    assert org("a", email_domain="gmail.com") != org("b", email_domain="gmail.com")
+    # the verified accounts one card pays for are one customer ...
+    card = "pm_7ec7"
+    assert org("a", payment_fingerprint=card, verified=True) == org(
+        "b", payment_fingerprint=card, verified=True
+    )
+    # ... but a card shared by unverified accounts stays the shared-payment signal
+    assert org("a", payment_fingerprint=card, verified=False) != org(
+        "b", payment_fingerprint=card, verified=False
+    )
+    assert org("a", org_id="o1", email_domain="vandelay.example") == "o1"
+
+
 def _cot(i: int, sys_key: int = 0, sys_tags: int = 0) -> Enriched:
     return _ex(i, tags=REASON | COT)._replace(sys_key=sys_key, sys_tags=sys_tags)
 

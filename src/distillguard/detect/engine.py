@@ -859,24 +859,75 @@ class Engine:
         return Verdict.ALLOW
 
 
+#: Mailbox providers anyone can sign up with: an address there says nothing about who
+#: employs its owner, so it never stands in for a missing ``org_id``.
+WEBMAIL = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "yahoo.com",
+        "ymail.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "proton.me",
+        "protonmail.com",
+        "pm.me",
+        "gmx.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "mail.com",
+        "mail.ru",
+        "yandex.ru",
+        "yandex.com",
+        "qq.com",
+        "163.com",
+        "126.com",
+        "yeah.net",
+        "sina.com",
+        "naver.com",
+        "daum.net",
+        "hanmail.net",
+        "zoho.com",
+        "tutanota.com",
+        "fastmail.com",
+        "hey.com",
+    ]
+)
+
+
 def organisation(account_id: str, info: AccountInfo) -> str:
     """The organisation an account belongs to, for "several organisations" tests.
 
-    The accounts file's ``org_id``; an account it describes without one is its own
-    organisation. Accounts it does not describe at all (a log analysed without its accounts
-    file) count together as ONE: nothing shows they are independent parties, and a
-    university cohort or a company's teams seen without their ``org_id`` must not pass for
-    dozens of coordinating organisations.
+    The accounts file's ``org_id``. Without one, the best stand-in the file offers: a
+    company or university e-mail domain (not a webmail provider); for a verified account,
+    its payment instrument (the verified accounts one card pays for are one customer); else
+    the account itself. An unverified account's card never stands in: one card paying for
+    many unverified accounts is the shared-payment signal, not an organisation. Accounts
+    the file does not describe at all (a log analysed without its accounts file) count
+    together as ONE: nothing shows they are independent parties, and a university cohort
+    or a company's teams seen without their ``org_id`` must not pass for dozens of
+    coordinating organisations.
     """
     if info.org_id:
         return info.org_id
+    domain = (info.email_domain or "").strip().lower()
+    if domain and domain not in WEBMAIL:
+        return f"domain:{domain}"
+    if info.payment_fingerprint and info.verified:
+        return f"card:{info.payment_fingerprint}"
     if (
         info.created_ts is None
         and info.tier is None
         and info.verified is None
-        and info.payment_fingerprint is None
         and info.signup_ip is None
-        and info.email_domain is None
+        and not domain
     ):
         return "unknown"
     return f"acct:{account_id}"
