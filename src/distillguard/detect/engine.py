@@ -386,7 +386,12 @@ class Engine:
                 b.stats.merge(self.accounts[gone].stats)
         a.members.extend(b.members)
         a.stats.merge(b.stats)
-        a.pattern = None
+        if len(b.members) * 16 >= len(a.members):
+            a.pattern = None
+        # else: a big cluster absorbing a few accounts keeps its pattern until its re-score
+        # (due within half its size in exchanges, below): recomputing it is a walk over
+        # every member, and a hydra that adds replacements one by one would pay that walk
+        # for each newcomer's every exchange (quadratic in the cluster's size)
         if len(a.members) <= 8:  # small clusters are re-decided at once from merged traffic
             a.convicted = False
             a.assessment = None
