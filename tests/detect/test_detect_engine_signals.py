@@ -115,6 +115,11 @@ def test_without_org_id_a_company_domain_or_a_verified_card_stands_in() -> None:
         "b", payment_fingerprint=card, verified=False
     )
     assert org("a", org_id="o1", email_domain="vandelay.example") == "o1"
+    # an account described only by its card is still its own party, not "unknown"
+    only_card = AccountInfo("a", payment_fingerprint=card)
+    assert organisation("a", only_card) != organisation(
+        "b", AccountInfo("b", payment_fingerprint=card)
+    )
 
 
 def _cot(i: int, sys_key: int = 0, sys_tags: int = 0) -> Enriched:

@@ -365,7 +365,7 @@ class Engine:
             if key and count >= 0.3 * s.n and count >= 4:
                 before = len(self.linker._registered.get(account_id, {}).get("tpl", ()))
                 self._link(account_id, "tpl", key)
-                if len(self.linker._registered[account_id].get("tpl", ())) > before:
+                if len(self.linker._registered.get(account_id, {}).get("tpl", ())) > before:
                     acct.tpl_reg += 1
 
     def _link(self, account_id: str, kind: str, value: object) -> None:
@@ -931,6 +931,7 @@ def organisation(account_id: str, info: AccountInfo) -> str:
         info.created_ts is None
         and info.tier is None
         and info.verified is None
+        and info.payment_fingerprint is None
         and info.signup_ip is None
         and not domain
     ):
