@@ -122,9 +122,7 @@ class VLLMKGWLogitsProcessor:
             )
         # only the last `context_width` tokens matter: never copy a long prompt per step
         h = self.bias.scheme.context_width
-        tail = list(output[len(output) - h :]) if h <= len(output) else list(output)
-        if len(tail) < h:
-            tail = list(prompt[max(0, len(prompt) - (h - len(tail))) :]) + tail
+        tail = [*prompt[-h:], *output[-h:]][-h:]
         if len(tail) < h:
             return logits
         vec = self.bias.boost(tail, int(logits.shape[-1]))
