@@ -202,3 +202,53 @@ def test_a_phrase_the_whole_population_types_is_no_clusters_pattern() -> None:
     eng, linked = _linked_askers(0.0)
     cluster = eng.clusters[eng.linker.find(linked[0])]
     assert 77_777 in eng._shared_pattern(cluster)[0][1]
+
+
+def _hydra_with_newcomer(newcomer_tags: int) -> tuple[Engine, list]:
+    """A convicted hydra of young accounts signed up in a burst behind one egress, then a
+    newcomer who signs up from the same subnet in the middle of a replacement burst."""
+    eng = Engine()
+    egress = {"ip": "203.0.113.5", "client_fingerprint": "t13d_reseller"}
+    hydra = [f"h{i}" for i in range(8)]
+    for i, acct in enumerate(hydra):
+        eng.observe_account(
+            AccountInfo(acct, T0 + i * 30, signup_ip=f"203.0.113.{10 + i}", org_id=f"o{i}")
+        )
+    changes: list = []
+    n = 0
+    for _ in range(30):  # round the clock, chain-of-thought on reasoning tasks
+        for acct in hydra:
+            n += 1
+            changes += eng.observe(T0 + 600 + n * 97, acct, _cot(n), **egress)
+    cluster = eng.clusters[eng.linker.find(hydra[0])]
+    assert cluster.convicted
+    # a replacement burst: three more hydra accounts and the newcomer, within minutes
+    t = T0 + 600 + n * 97 + 300
+    for i, acct in enumerate(("h8", "h9", "h10", "newcomer")):
+        eng.observe_account(
+            AccountInfo(acct, t + i * 20, signup_ip=f"203.0.113.{40 + i}", org_id=f"p{i}")
+        )
+    for k in range(6):
+        n += 1
+        e = _cot(n) if newcomer_tags == REASON | COT else _ex(n, newcomer_tags)
+        changes += eng.observe(t + 200 + k * 1800, "newcomer", e, **egress)
+    return eng, [c for c in changes if c.account_id == "newcomer"]
+
+
+def test_a_burst_sign_up_is_throttled_at_once_and_released_when_its_requests_differ() -> None:
+    from distillguard.detect.enrich import CHAT
+
+    eng, changes = _hydra_with_newcomer(CHAT)
+    # throttled on its first exchange, on the burst alone (provisionally) ...
+    assert changes[0].verdict == Verdict.THROTTLE and changes[0].reasons[-1] == "burst_signup"
+    # ... and released once three of its own requests read like ordinary chat
+    assert changes[-1].verdict == Verdict.ALLOW
+    assert not eng.accounts["newcomer"].verdict.at_least(Verdict.THROTTLE)
+    assert eng.accounts["newcomer"].flagged_ts is not None  # the throttle is on the record
+
+
+def test_a_burst_sign_up_whose_requests_read_like_the_core_stays_convicted() -> None:
+    eng, changes = _hydra_with_newcomer(REASON | COT)
+    assert changes[0].verdict.at_least(Verdict.THROTTLE)
+    assert eng.accounts["newcomer"].verdict.at_least(Verdict.THROTTLE)
+    assert "burst_signup" not in eng.accounts["newcomer"].reasons

@@ -57,6 +57,17 @@ def test_campaign_caught_and_lookalikes_spared(small_world: Path, tmp_path: Path
     assert len({r["cluster_id"] for r in attack}) == 1 and attack[0]["cluster_id"]
     ev = [orjson.loads(x) for x in (tmp_path / "evidence.jsonl").read_bytes().splitlines()]
     assert any(e["kind"] == "cluster" and e["links"] for e in ev)
+    # a member convicted with its cluster quotes the core's figures as the core's, never its
+    # own shares under the cluster's reason codes
+    members = [e for e in ev if e["kind"] == "account" and "cluster" in e["reasons"]]
+    assert members
+    for e in members:
+        assert e["evidence"][0].startswith("convicted with a cluster of")
+        assert any(line.startswith("cluster core: ") for line in e["evidence"])
+        assert all(
+            line.startswith(("convicted", "cluster ", "this account", "first used", "signed up"))
+            for line in e["evidence"]
+        )
     rc = main(
         [
             "eval",

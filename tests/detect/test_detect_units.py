@@ -158,7 +158,7 @@ def test_eval_metrics_on_hand_made_results(tmp_path: Path) -> None:
         tmp_path / "labels.csv",
         "account_id,label,campaign,persona\n"
         "a1,attack,c1,\na2,attack,c1,\na3,attack,c2,\n"
-        "l1,legit,,chat\nl2,legit,,chat\nl3,legit,,eval-runner\n",
+        "l1,legit,,chat\nl2,legit,,chat\nl3,legit,,eval-runner\nl4,legit,,eval-runner\n",
     )
     res = tmp_path / "res"
     res.mkdir()
@@ -167,14 +167,18 @@ def test_eval_metrics_on_hand_made_results(tmp_path: Path) -> None:
         "account_id,score,verdict,cluster_id,first_flagged_at,reasons\n"
         "a1,0.9,block,k1,2026-01-01T00:00:00.000Z,x\na2,0.8,throttle,k1,2026-01-01T00:00:00.000Z,x\n"
         "a3,0.6,watch,,,\nl1,0.1,allow,,,\nl2,0.7,throttle,,2026-01-01T00:00:00.000Z,x\n"
-        "l3,0.2,allow,k1,,\n",
+        "l3,0.2,allow,k1,,\n"
+        # throttled for a while, released by the end: not flagged, but counted apart
+        "l4,0.3,allow,,2026-01-01T00:00:00.000Z,\n",
     )
     m = evaluate(labels, res)
-    assert m["auroc"] == pytest.approx(8 / 9)
+    assert m["auroc"] == pytest.approx(11 / 12)
     assert m["precision"] == pytest.approx(2 / 3)
     assert m["recall"] == pytest.approx(2 / 3)
-    assert m["false_positive_rate"] == pytest.approx(1 / 3)
-    assert m["legit_personas"]["chat"] == {"accounts": 2, "flagged": 1}
+    assert m["false_positive_rate"] == pytest.approx(1 / 4)
+    assert m["legit_personas"]["chat"] == {"accounts": 2, "flagged": 1, "released": 0}
+    assert m["legit_personas"]["eval-runner"] == {"accounts": 2, "flagged": 0, "released": 1}
+    assert m["legit_released"] == 1
     assert m["ari_attack_accounts"] == pytest.approx(1.0)  # a3 alone = its own campaign
 
 

@@ -306,7 +306,6 @@ def write_results(det: Detection, out_dir: str | Path) -> dict[str, Path]:
             )
         )
         if acct.flagged_ts is not None:
-            prof = acct.own.profile if acct.own is not None else {}
             evidence.append(
                 {
                     "kind": "account",
@@ -316,7 +315,7 @@ def write_results(det: Detection, out_dir: str | Path) -> dict[str, Path]:
                     "first_flagged_at": _ts(acct.flagged_ts),
                     "cluster_id": cid_of.get(account_id) or None,
                     "reasons": acct.reasons,
-                    "evidence": describe(acct.reasons, prof),
+                    "evidence": account_evidence(eng, account_id),
                     "n_exchanges": det.seen[account_id],
                 }
             )
@@ -337,6 +336,72 @@ def write_results(det: Detection, out_dir: str | Path) -> dict[str, Path]:
         for item in evidence:
             fh.write(orjson.dumps(item) + b"\n")
     return paths
+
+
+def account_evidence(eng: Engine, account_id: str) -> list[str]:
+    """Evidence lines for one account's verdict, each saying whose figures it quotes.
+
+    An account convicted with its cluster carries the cluster's reason codes; the figures
+    behind them are the cluster core's, so they are quoted as such, followed by what ties
+    the account to it and by the account's own figures (once it has enough traffic).
+    """
+    acct = eng.accounts[account_id]
+    if not acct.verdict.at_least(Verdict.THROTTLE):
+        return [
+            "throttled provisionally when it signed up in a burst beside a convicted cluster; "
+            "released once its own requests read unlike the cluster core"
+        ]
+    own = acct.own.profile if acct.own is not None else None
+    reasons = [r for r in acct.reasons if r not in ("cluster", "burst_signup")]
+    if "cluster" not in acct.reasons:
+        return describe(reasons, own) if own is not None else []
+    cluster = eng.clusters.get(eng.linker.find(account_id))
+    lines = []
+    if cluster is not None and cluster.assessment is not None:
+        lines.append(f"convicted with a cluster of {len(cluster.members)} linked accounts")
+        lines += cluster_evidence(cluster, reasons)
+    if "burst_signup" in acct.reasons:
+        lines.append(
+            f"signed up with {acct.burst} other accounts from the same subnet within minutes "
+            "(provisional: lifted if its own requests read unlike the cluster core)"
+        )
+    if acct.info.created_ts is not None and acct.stats.n:
+        days = (acct.stats.first_ts - acct.info.created_ts) / 86400.0
+        lines.append(f"first used {days:.1f} days after sign-up")
+    if own is not None:
+        lines += [f"this account: {t}" for t in describe(reasons, own)]
+    else:
+        lines.append(f"this account: {acct.stats.n} exchanges, too few to profile on its own")
+    return lines
+
+
+def cluster_evidence(cluster: Any, reasons: list[str]) -> list[str]:
+    """The cluster core's figures behind ``reasons``, and what its pattern is made of.
+
+    A core's "template" share counts every exchange that follows the cluster's pattern,
+    which is wider than wording: it says so, and names the pattern's parts.
+    """
+    prof = cluster.assessment.profile
+    lines = []
+    for code in reasons:
+        texts = describe([code], prof)
+        if code == "template":
+            texts = [f"{prof.get('template', 0.0):.0%} of exchanges follow the cluster pattern"]
+        lines += [f"cluster core: {t}" for t in texts]
+    if cluster.pattern is not None:
+        heavy, mode, cards, young = cluster.pattern
+        parts = []
+        if heavy[0] or heavy[1]:
+            parts.append(f"{len(heavy[0]) + len(heavy[1])} template sentences shared by members")
+        if mode:
+            parts.append(f"{mode} dominating the traffic of the whole cluster")
+        if cards:
+            parts.append(f"{len(cards)} payment cards each paying for several organisations")
+        if young:
+            parts.append(f"{len(young)} accounts put to work within days of sign-up")
+        if parts:
+            lines.append("cluster pattern: " + "; ".join(parts))
+    return lines
 
 
 def _top_tags(n_tag: list[int], n: int) -> dict[str, float]:

@@ -825,7 +825,13 @@ class Engine:
                 rank = self._thr["watch"] * 0.98 / (1.0 + math.exp(-odds))
                 score = max(score, min(rank, cluster.assessment.score))
         verdict = self._verdict(score)
-        if acct.verdict.at_least(Verdict.THROTTLE) and not verdict.at_least(acct.verdict):
+        if (
+            acct.verdict.at_least(Verdict.THROTTLE)
+            and not verdict.at_least(acct.verdict)
+            # a conviction on the sign-up burst alone is provisional: once the account's own
+            # requests can be judged and read unlike the core's, it is released
+            and not (acct.reasons and acct.reasons[-1] == "burst_signup" and acct.stats.n >= 3)
+        ):
             verdict = acct.verdict  # convictions stick until an analyst overrides them
             reasons = acct.reasons
             score = max(score, acct.score)  # and so does the belief behind them

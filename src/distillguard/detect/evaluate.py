@@ -10,7 +10,12 @@ Definitions (also in ``docs/detection.md``):
   predicted groups = ``cluster_id`` with unclustered accounts as singletons;
 - per campaign (needs the exchanges): ``leak`` = share of its exchanges sent strictly
   before the first ``first_flagged_at`` of any of its accounts; ``withheld`` = share of its
-  exchanges sent at or after their own account's ``first_flagged_at``.
+  exchanges sent at or after their own account's ``first_flagged_at``, counted only for
+  accounts still flagged at the end (a provisional throttle that was lifted withheld an
+  unknown part of them, so none is claimed);
+- ``released``: legitimate accounts that were throttled at some point (``first_flagged_at``
+  set) but are not flagged at the end: they are not false positives by the definition
+  above, but they did meet a throttle, so the report counts them apart.
 """
 
 from __future__ import annotations
@@ -82,14 +87,17 @@ def evaluate(
     out["false_positive_rate"] = fp / n_neg if n_neg else None
     out["false_positives"] = fp
     personas: dict[str, list[int]] = {}
-    for lab, _, is_attack, is_flag in rows:
+    for lab, res, is_attack, is_flag in rows:
         if not is_attack:
-            p = personas.setdefault(lab.get("persona") or "", [0, 0])
+            p = personas.setdefault(lab.get("persona") or "", [0, 0, 0])
             p[0] += 1
             p[1] += int(is_flag)
+            p[2] += int(not is_flag and bool(res.get("first_flagged_at")))
     out["legit_personas"] = {
-        k: {"accounts": v[0], "flagged": v[1]} for k, v in sorted(personas.items())
+        k: {"accounts": v[0], "flagged": v[1], "released": v[2]}
+        for k, v in sorted(personas.items())
     }
+    out["legit_released"] = sum(v[2] for v in personas.values())
     attack = [(lab, res) for lab, res, a, _ in rows if a]
     if attack:
         truth = [lab.get("campaign") or "?" for lab, _ in attack]
@@ -109,22 +117,30 @@ def evaluate(
 
 def _leaks(con: duckdb.DuckDBPyConnection, rows: list, campaigns: dict[str, dict]) -> None:
     data = [
-        (lab["account_id"], lab.get("campaign") or "?", res.get("first_flagged_at") or None)
-        for lab, res, is_attack, _ in rows
+        (
+            lab["account_id"],
+            lab.get("campaign") or "?",
+            res.get("first_flagged_at") or None,
+            (res.get("first_flagged_at") or None) if is_flag else None,
+        )
+        for lab, res, is_attack, is_flag in rows
         if is_attack
     ]
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _eval_att (account_id VARCHAR, campaign VARCHAR, ff VARCHAR)"
+        "CREATE OR REPLACE TEMP TABLE _eval_att "
+        "(account_id VARCHAR, campaign VARCHAR, ff VARCHAR, held VARCHAR)"
     )
-    con.executemany("INSERT INTO _eval_att VALUES (?, ?, ?)", data)
+    con.executemany("INSERT INTO _eval_att VALUES (?, ?, ?, ?)", data)
     result = con.execute(
         """
-        WITH a AS (SELECT account_id, campaign, CAST(ff AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS ff
+        WITH a AS (SELECT account_id, campaign,
+                          CAST(ff AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS ff,
+                          CAST(held AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS held
                    FROM _eval_att),
              c AS (SELECT campaign, min(ff) AS first_ff FROM a GROUP BY campaign)
         SELECT a.campaign, count(*) AS n,
                count(*) FILTER (WHERE c.first_ff IS NULL OR x.ts < c.first_ff) AS leaked,
-               count(*) FILTER (WHERE a.ff IS NOT NULL AND x.ts >= a.ff) AS withheld
+               count(*) FILTER (WHERE a.held IS NOT NULL AND x.ts >= a.held) AS withheld
         FROM exchanges x JOIN a USING (account_id) JOIN c USING (campaign)
         GROUP BY a.campaign
         """
@@ -150,11 +166,14 @@ def format_report(m: dict[str, Any]) -> str:
         f"at verdict >= throttle: precision {_f(m['precision'])}  recall {_f(m['recall'])}  "
         f"FPR {_f(m['false_positive_rate'], True)} ({m['false_positives']} legit accounts)",
         f"ARI (attack accounts, singletons for unclustered) {_f(m.get('ari_attack_accounts'))}",
+        f"legit accounts throttled for a while, then released: {m.get('legit_released', 0)}",
         "",
-        f"{'legit persona':<28}{'accounts':>10}{'flagged':>9}",
+        f"{'legit persona':<28}{'accounts':>10}{'flagged':>9}{'released':>10}",
     ]
     for name, v in m["legit_personas"].items():
-        lines.append(f"{name or '(none)':<28}{v['accounts']:>10}{v['flagged']:>9}")
+        lines.append(
+            f"{name or '(none)':<28}{v['accounts']:>10}{v['flagged']:>9}{v.get('released', 0):>10}"
+        )
     lines += [
         "",
         f"{'campaign':<28}{'accounts':>10}{'flagged':>9}{'exchanges':>11}{'leak':>9}{'withheld':>10}",
