@@ -194,3 +194,28 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
         assert main(argv) == 1
         err = capsys.readouterr().err.strip()
         assert err.count("\n") == 0 and "error" in err, (argv, err)
+
+
+def test_capability_tags_and_single_turn_are_weighed_jointly_as_one_kind() -> None:
+    from distillguard.detect.engine import _kind_weights, _member_counts
+    from distillguard.detect.enrich import CHAT, CODING, COT, REASON, TOOL, Enriched
+    from distillguard.detect.features import Stats
+
+    def ex(tags: int, depth: int) -> Enriched:
+        return Enriched(tags, 1, 2, 3, 0, 0, 0, 512, False, False, depth, 100)
+
+    core, whole = Stats(), Stats()
+    for i in range(60):  # the core: agent loops (tool calls, several turns)
+        e = ex(TOOL | CODING, 4) if i % 3 else ex(REASON | COT, 1)
+        core.add(1000.0 + i, e, 4000)
+        whole.add(1000.0 + i, e, 4000)
+    for i in range(60):  # everyone else: single-turn chat
+        whole.add(2000.0 + i, ex(CHAT, 1), 4000)
+    assert core.n_kind[TOOL | CODING] == 40 and core.n_kind[REASON | 16] == 20
+    assert whole.n_kind[8 | 16] == 60  # chat + single turn
+    w = _kind_weights(core, whole)
+    # one tool call is one observation: a single positive weight, not three (tool use,
+    # "not chat", "not single-turn") added up
+    assert 3.0 < w[TOOL | CODING] <= 3.9 and w[8 | 16] < -3.0
+    # the binary features left are the payload tags, saturation and the new-model pivot
+    assert len(_member_counts(core)) == 6

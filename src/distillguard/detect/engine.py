@@ -24,8 +24,8 @@ from typing import Any
 
 from distillguard._types import Verdict
 from distillguard.detect._text import simhash_bands, stable_hash
-from distillguard.detect.enrich import COT, Enriched
-from distillguard.detect.features import KeyCounts, Stats
+from distillguard.detect.enrich import COT, TAGS, Enriched
+from distillguard.detect.features import N_KINDS, KeyCounts, Stats
 from distillguard.detect.linking import Linker
 from distillguard.detect.policy import Policy, load_policy
 from distillguard.detect.scoring import Assessment, assess, describe
@@ -632,12 +632,14 @@ class Engine:
     def _member_llr(self, acct: _Acct, cluster: _Cluster) -> float | None:
         """A young member whose own traffic is far likelier under the core's behaviour.
 
-        The likelihood ratio of the member's exchanges (capability tags, single turns,
-        saturated outputs) under the core's rates against the rates of the cluster's other
-        members -- for a hydra, the reseller's ordinary customers on the same egress --
-        scaled to one observation per session, plus the hours its sessions start in. It
-        grows with evidence, so a new customer is never convicted on one exchange, and an
-        account that chats like the customers around it scores below zero.
+        The likelihood ratio of the member's exchanges (their kinds -- capability tags and
+        single turn jointly --, payload tags, saturated outputs, going to a new model) under
+        the core's rates against the rates of the cluster's other members -- for a hydra,
+        the reseller's ordinary customers on the same egress -- scaled to one observation
+        per session, plus the hours its sessions start in. It grows with evidence, and an
+        account that chats like the customers around it scores below zero. One session can
+        carry a young member over the line where the cluster's base rate and its sign-up
+        already make it likely (see docs/detection.md, "What may not generalise").
         """
         contrast = cluster.contrast
         created = acct.info.created_ts
@@ -650,7 +652,9 @@ class Engine:
         ):
             return None
         llr = 0.0
-        for (hit, miss), (k, trials) in zip(contrast[:-1], _member_counts(s), strict=True):
+        for w, k in zip(contrast[0], s.n_kind, strict=True):
+            llr += w * k
+        for (hit, miss), (k, trials) in zip(contrast[1:-1], _member_counts(s), strict=True):
             llr += k * hit + (trials - k) * miss
         # exchanges of one session are not independent observations (a customer's homework
         # session asks for steps five times running): count the evidence per session
@@ -945,22 +949,48 @@ def organisation(account_id: str, info: AccountInfo) -> str:
     return f"acct:{account_id}"
 
 
+_PAYLOAD = ("cot", "grading", "rewrite_probe", "sys_extract")
+_PAYLOAD_TAGS = tuple(i for i, t in enumerate(TAGS) if t in _PAYLOAD)
+_KIND_ALPHA = 0.5  # additive smoothing of the per-kind rates
+_KIND_CLIP = 3.9  # the largest per-exchange weight, as for the binary features (0.98 : 0.02)
+
+
 def _member_counts(s: Stats) -> list[tuple[int, int]]:
     """Per-exchange binary features a member's traffic is compared on: (hits, trials).
 
     Most are asked of every exchange; going to a newly released model only of the
-    exchanges sent while one was new.
+    exchanges sent while one was new. The capability tags and single-turn are not among
+    them: they depend on each other (a tool call is neither chat nor single-turn), so they
+    are compared jointly, as the exchange's kind (:func:`_kind_weights`).
     """
     n = s.n
-    return [*((k, n) for k in s.n_tag), (s.n_single, n), (s.n_sat, n), (s.n_new, s.n_avail)]
+    return [*((s.n_tag[i], n) for i in _PAYLOAD_TAGS), (s.n_sat, n), (s.n_new, s.n_avail)]
+
+
+def _kind_weights(core: Stats, whole: Stats) -> tuple[float, ...]:
+    """log p_core(kind) / p_rest(kind) per exchange kind, smoothed and clipped.
+
+    A kind is the joint of an exchange's capability tags and whether it is single-turn
+    (``Stats.n_kind``): weighing the tags one by one counted one tool call three times (tool
+    use, not chat, not single-turn), which let a customer's few agent-like exchanges reach
+    the conviction odds.
+    """
+    nc, nr = core.n, whole.n - core.n
+    out = []
+    for kc, kw in zip(core.n_kind, whole.n_kind, strict=True):
+        pc = (kc + _KIND_ALPHA) / (nc + _KIND_ALPHA * N_KINDS)
+        pr = (kw - kc + _KIND_ALPHA) / (nr + _KIND_ALPHA * N_KINDS)
+        out.append(min(max(math.log(pc / pr), -_KIND_CLIP), _KIND_CLIP))
+    return tuple(out)
 
 
 def _contrast(core: Stats, whole: Stats) -> list[tuple[float, ...]] | None:
-    """(log p_core / p_rest, log (1 - p_core) / (1 - p_rest)) per member feature."""
+    """Member-test weights: the per-kind weights, then (log p_core / p_rest,
+    log (1 - p_core) / (1 - p_rest)) per binary feature, then the session-start hours'."""
     rest_n = whole.n - core.n
     if core.n < 20 or rest_n < 20:
         return None
-    out = []
+    out: list[tuple[float, ...]] = [_kind_weights(core, whole)]
     for (kc, nc), (kw, nw) in zip(_member_counts(core), _member_counts(whole), strict=True):
         if nc < 20 or nw - nc < 20:
             out.append((0.0, 0.0))  # too few trials on either side to weigh this feature

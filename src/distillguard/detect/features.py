@@ -16,9 +16,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from distillguard.detect.enrich import COT, GRADE, REWRITE, SYSX, TAGS, TOOL, Enriched
+from distillguard.detect.enrich import CHAT, COT, GRADE, REWRITE, SYSX, TAGS, TOOL, Enriched
 
-__all__ = ["Stats", "TopK", "profile"]
+__all__ = ["N_KINDS", "Stats", "TopK", "profile"]
+
+# An exchange's kind: bits 0-2 its coding / tool-use / reasoning tags, bit 3 its chat tag,
+# bit 4 single-turn (see Stats.add); the tag bit layout is enrich.TAGS'
+N_KINDS = 32
 
 _HARVEST_TAGS = tuple(i for i, n in enumerate(TAGS) if n in ("coding", "tool_use", "reasoning"))
 _HARVEST_MASK = sum(1 << i for i in _HARVEST_TAGS)
@@ -134,6 +138,7 @@ class Stats:
         "n_cot",
         "n_grade",
         "n_harvest",
+        "n_kind",
         "n_new",
         "n_probe",
         "n_rewrite",
@@ -155,6 +160,9 @@ class Stats:
         # sent while a newly released model was in its first days / sent to that model
         self.n_avail = self.n_new = 0
         self.n_tag = [0] * len(TAGS)
+        # exchanges per KIND: the joint of the capability tags (coding, tool use, reasoning,
+        # chat) and single-turn, which are strongly dependent (see :func:`kind`)
+        self.n_kind = [0] * N_KINDS
         self.hours = [0] * 24
         # session starts per 4-hour block of the UTC day: when someone sits down to work is
         # one observation per session, not one per exchange (a session's exchanges share it)
@@ -203,8 +211,10 @@ class Stats:
             self.n_probe += 1
         if e.truncated or (sat_tokens and e.max_tokens >= sat_tokens):
             self.n_sat += 1
-        if e.depth <= 2 and not tags & TOOL:
+        single = e.depth <= 2 and not tags & TOOL
+        if single:
             self.n_single += 1
+        self.n_kind[(tags & 7) | (8 if tags & CHAT else 0) | (16 if single else 0)] += 1
         if fresh:
             self.n_avail += 1
             if fresh == 2:
@@ -251,6 +261,7 @@ class Stats:
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.n_tag = [a + b for a, b in zip(self.n_tag, other.n_tag, strict=True)]
+        self.n_kind = [a + b for a, b in zip(self.n_kind, other.n_kind, strict=True)]
         self.hours = [a + b for a, b in zip(self.hours, other.hours, strict=True)]
         self.starts = [a + b for a, b in zip(self.starts, other.starts, strict=True)]
 
