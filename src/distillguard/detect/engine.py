@@ -832,9 +832,7 @@ class Engine:
         if (
             acct.verdict.at_least(Verdict.THROTTLE)
             and not verdict.at_least(acct.verdict)
-            # a conviction on the sign-up burst alone is provisional: once the account's own
-            # requests can be judged and read unlike the core's, it is released
-            and not (acct.reasons and acct.reasons[-1] == "burst_signup" and acct.stats.n >= 3)
+            and not self._released(acct, cluster)
         ):
             verdict = acct.verdict  # convictions stick until an analyst overrides them
             reasons = acct.reasons
@@ -862,6 +860,17 @@ class Engine:
                 warming_up=acct.stats.n < _WARM,
             )
         )
+
+    def _released(self, acct: _Acct, cluster: _Cluster | None) -> bool:
+        """A conviction on the sign-up burst alone is provisional: once the account's own
+        requests can be judged (3 exchanges) and turn the odds against its belonging to the
+        core (below ``cluster.release_odds``), it is lifted."""
+        if not (acct.reasons and acct.reasons[-1] == "burst_signup" and acct.stats.n >= 3):
+            return False
+        if cluster is None or not cluster.convicted:
+            return True
+        odds = self._member_odds(acct, cluster)
+        return odds is None or odds < self._cl["release_odds"]
 
     def _verdict(self, score: float) -> Verdict:
         t = self._thr
