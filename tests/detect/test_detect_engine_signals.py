@@ -252,3 +252,20 @@ def test_a_burst_sign_up_whose_requests_read_like_the_core_stays_convicted() -> 
     assert changes[0].verdict.at_least(Verdict.THROTTLE)
     assert eng.accounts["newcomer"].verdict.at_least(Verdict.THROTTLE)
     assert "burst_signup" not in eng.accounts["newcomer"].reasons
+
+
+def test_an_account_that_starts_sessions_all_day_is_not_synchronized_with_everyone() -> None:
+    # an app back-end opening a session every 11 minutes for three days meets a person who
+    # starts 30 sessions over the same days 3 times within seconds, as chance would have it;
+    # a scripted pair starts 3 sessions each, always together
+    hub = [T0 + i * 660.0 for i in range(3 * 24 * 6)]
+    person = [hub[14 * i + 7] + (2.0 if i < 3 else 300.0) for i in range(30)]
+    events = [(t, "hub") for t in hub] + [(t, "person") for t in person]
+    events += [(T0 + 86400 * d + 5000.0, "bot1") for d in range(3)]
+    events += [(T0 + 86400 * d + 5001.5, "bot2") for d in range(3)]
+    eng = Engine()
+    for n, (t, acct) in enumerate(sorted(events)):
+        eng.observe(t, acct, _ex(n))
+    assert eng._pairs[("hub", "person")] == 3
+    assert not _same_cluster(eng, "hub", "person")
+    assert _same_cluster(eng, "bot1", "bot2")

@@ -177,6 +177,8 @@ class Engine:
         self._session_gap = float(link["session_gap_seconds"])
         self._starts: deque[tuple[float, str]] = deque()
         self._pairs: dict[tuple[str, str], int] = {}
+        self._synced: set[tuple[str, str]] = set()
+        self._sync_alpha = float(link["sync_alpha"])
         self._signups: dict[str, list[tuple[float, str]]] = {}
         self.accounts: dict[str, _Acct] = {}
         self.clusters: dict[str, _Cluster] = {}
@@ -337,8 +339,14 @@ class Engine:
 
         One operator's scripts fan a wave of requests out over many accounts at once;
         unrelated people start sessions at random moments, so two accounts that start
-        together ``synchronized_starts`` times are coordinated. Pair counts are pruned
-        deterministically (same log prefix, same state), keeping memory bounded.
+        together ``synchronized_starts`` times are coordinated -- unless they start so many
+        sessions that chance explains it: an app back-end opening a session every few
+        minutes meets everyone now and then, and linked by it, it chained unrelated
+        campaigns and customers into one cluster. So the count must also be improbable
+        under chance: below ``sync_alpha`` for a Poisson count with the pair's expected
+        coincidences (both accounts' session starts so far x the window / the time
+        elapsed). Pair counts are pruned deterministically (same log prefix, same state),
+        keeping memory bounded.
         """
         starts = self._starts
         while starts and starts[0][0] < ts - self._sync_window:
@@ -350,13 +358,26 @@ class Engine:
             pair = (other, account_id) if other < account_id else (account_id, other)
             count = pairs.get(pair, 0) + 1
             pairs[pair] = count
-            if count == self._sync_min:
+            if count >= self._sync_min and pair not in self._synced and self._sync_excess(
+                pair, count, ts
+            ):
+                self._synced.add(pair)
                 key = f"{pair[0]}|{pair[1]}"
                 self._link(pair[0], "sync", key)
                 self._link(pair[1], "sync", key)
         starts.append((ts, account_id))
         if len(pairs) > _MAX_PAIRS:
             self._pairs = {k: v for k, v in pairs.items() if v > 1}
+
+    def _sync_excess(self, pair: tuple[str, str], count: int, ts: float) -> bool:
+        """Are ``count`` co-starts improbable for two accounts starting this many sessions?"""
+        if self._sync_alpha <= 0:
+            return True
+        elapsed = max(ts - (self._log_start if self._log_start is not None else ts), 3600.0)
+        n_a = sum(self.accounts[pair[0]].stats.starts) + 1
+        n_b = sum(self.accounts[pair[1]].stats.starts) + 1
+        mu = n_a * n_b * 2.0 * self._sync_window / elapsed
+        return poisson_sf(count, mu) <= self._sync_alpha
 
     def _register_template(self, account_id: str, acct: _Acct) -> None:
         s = acct.stats
@@ -962,6 +983,18 @@ _PAYLOAD = ("cot", "grading", "rewrite_probe", "sys_extract")
 _PAYLOAD_TAGS = tuple(i for i, t in enumerate(TAGS) if t in _PAYLOAD)
 _KIND_ALPHA = 0.5  # additive smoothing of the per-kind rates
 _KIND_CLIP = 3.9  # the largest per-exchange weight, as for the binary features (0.98 : 0.02)
+
+
+def poisson_sf(k: int, mu: float) -> float:
+    """P(X >= k) for X ~ Poisson(mu)."""
+    if k <= 0:
+        return 1.0
+    term = math.exp(-mu)
+    below = term
+    for i in range(1, k):
+        term *= mu / i
+        below += term
+    return max(0.0, 1.0 - below)
 
 
 def _member_counts(s: Stats) -> list[tuple[int, int]]:
