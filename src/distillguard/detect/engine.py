@@ -884,8 +884,9 @@ class Engine:
 
     def _released(self, acct: _Acct, cluster: _Cluster | None) -> bool:
         """A conviction on the sign-up burst alone is provisional: once the account's own
-        requests can be judged (3 exchanges) and turn the odds against its belonging to the
-        core (below ``cluster.release_odds``), it is lifted."""
+        requests can be judged (3 exchanges) and leave its posterior odds of belonging to
+        the core below ``cluster.release_odds`` (by default: no longer enough to convict),
+        it is lifted."""
         if not (acct.reasons and acct.reasons[-1] == "burst_signup" and acct.stats.n >= 3):
             return False
         if cluster is None or not cluster.convicted:
