@@ -147,6 +147,7 @@ def test_evaluation_and_audit_pages(console, world, http):
     assert "console-cot" in ev["campaigns"]
     page = http(console.url + "/eval")
     assert page.status == 200 and "console-cot" in page.text and "Precision" in page.text
+    assert "Released" in page.text  # legit accounts throttled for a while, then released
     audit = http(console.url + "/api/audit").json()
     assert any(
         e["action"] == "override.set" and e["target"] == world.campaign[0] for e in audit["items"]
