@@ -193,7 +193,9 @@ class ConsoleData:
             """
             SELECT CAST(x.ts AS DATE) AS d, count(*) AS n,
                    count(*) FILTER (WHERE r.verdict IN ('throttle', 'block')) AS flagged,
-                   count(*) FILTER (WHERE x.ts >= r.flagged_ts) AS withheld
+                   count(*) FILTER (
+                       WHERE x.ts >= r.flagged_ts AND r.verdict IN ('throttle', 'block')
+                   ) AS withheld
             FROM exchanges x LEFT JOIN r_accounts r USING (account_id)
             GROUP BY 1 ORDER BY 1
             """
@@ -423,7 +425,9 @@ class ConsoleData:
             "FROM r_accounts WHERE account_id = ?",
             [account_id],
         )
-        flagged_ts = res[0][5] if res else None
+        # withheld only while still flagged at the end: a lifted provisional throttle
+        # withheld an unknown part of what followed it, so none is claimed
+        flagged_ts = res[0][5] if res and res[0][1] in ("throttle", "block") else None
         meta = self._all(
             f"SELECT {', '.join(_ACCOUNT_META)} FROM accounts WHERE account_id = ? LIMIT 1",
             [account_id],

@@ -143,7 +143,11 @@ def build_report(inp: ReportInputs, *, now: datetime | None = None) -> Document:
     accounts_csv = (res.dir / "accounts.csv").resolve()
     cte = (
         "m AS (SELECT account_id, verdict, CAST(score AS DOUBLE) AS score,\n"
-        "      CAST(nullif(first_flagged_at, '') AS TIMESTAMP) AS ff\n"
+        "      CAST(nullif(first_flagged_at, '') AS TIMESTAMP) AS ff,\n"
+        # withheld = sent after the first flag by an account still flagged at the end (a
+        # provisional throttle that was lifted withheld an unknown part: none is claimed)
+        "      CASE WHEN verdict IN ('throttle', 'block')\n"
+        "           THEN CAST(nullif(first_flagged_at, '') AS TIMESTAMP) END AS held\n"
         f"    FROM read_csv({sql_str(accounts_csv)}, all_varchar = true, header = true,"
         " delim = ',')\n"
         f"    WHERE {where})"
@@ -183,7 +187,7 @@ def _compose(
     n, n_acc, first_ts, last_ts, withheld = q(
         "totals",
         """SELECT count(*), count(DISTINCT x.account_id), min(x.ts), max(x.ts),
-       count(*) FILTER (WHERE m.ff IS NOT NULL AND x.ts >= m.ff)
+       count(*) FILTER (WHERE m.held IS NOT NULL AND x.ts >= m.held)
 FROM exchanges x JOIN m ON m.account_id = x.account_id""",
     )[0]
     flagged = [
@@ -272,7 +276,7 @@ def _accounts_table(doc: Document, q: _Queries) -> None:
     rows = q(
         "accounts",
         """SELECT m.account_id, a.created_at, a.tier, a.org_id, m.verdict, m.score, m.ff,
-       count(x.id), count(x.id) FILTER (WHERE m.ff IS NOT NULL AND x.ts >= m.ff)
+       count(x.id), count(x.id) FILTER (WHERE m.held IS NOT NULL AND x.ts >= m.held)
 FROM m LEFT JOIN accounts a ON a.account_id = m.account_id
        LEFT JOIN exchanges x ON x.account_id = m.account_id
 GROUP BY ALL ORDER BY m.ff NULLS LAST, m.account_id""",
@@ -478,7 +482,7 @@ def _timeline(doc: Document, q: _Queries, flagged: list[tuple[str, str]]) -> Non
     days = q(
         "per-day volume",
         """SELECT CAST(x.ts AS DATE) AS d, count(*), count(DISTINCT x.account_id),
-       count(*) FILTER (WHERE m.ff IS NOT NULL AND x.ts >= m.ff)
+       count(*) FILTER (WHERE m.held IS NOT NULL AND x.ts >= m.held)
 FROM exchanges x JOIN m ON m.account_id = x.account_id GROUP BY 1 ORDER BY 1""",
     )
     flags_per_day: dict[str, int] = {}
