@@ -427,7 +427,7 @@ class ConsoleData:
         )
         # withheld only while still flagged at the end: a lifted provisional throttle
         # withheld an unknown part of what followed it, so none is claimed
-        flagged_ts = res[0][5] if res and res[0][1] in ("throttle", "block") else None
+        held_from = res[0][5] if res and res[0][1] in ("throttle", "block") else None
         meta = self._all(
             f"SELECT {', '.join(_ACCOUNT_META)} FROM accounts WHERE account_id = ? LIMIT 1",
             [account_id],
@@ -445,7 +445,7 @@ class ConsoleData:
                     """SELECT CAST(ts AS DATE), hour(ts), count(*), min(ts), max(ts),
                            count(*) FILTER (WHERE ts >= ?)
                     FROM _console_acct GROUP BY 1, 2""",
-                    [flagged_ts],
+                    [held_from],
                 )
                 distinct = self._all(
                     """SELECT count(DISTINCT ip), count(DISTINCT key_id),
@@ -497,7 +497,7 @@ class ConsoleData:
             "exchanges": total,
             "first_seen": _ts(min((g[3] for g in activity), default=None)),
             "last_seen": _ts(max((g[4] for g in activity), default=None)),
-            "withheld_after_flag": sum(int(g[5]) for g in activity) if flagged_ts else 0,
+            "withheld_after_flag": sum(int(g[5]) for g in activity) if held_from else 0,
             "hourly": hourly,
             "daily": [{"day": d, "exchanges": n} for d, n in sorted(daily.items())],
             "distinct": {k: int(v) for k, v in zip(names, distinct, strict=True)},
