@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import math
 import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -348,11 +349,12 @@ def account_evidence(eng: Engine, account_id: str) -> list[str]:
     acct = eng.accounts[account_id]
     if not acct.verdict.at_least(Verdict.THROTTLE):
         return [
-            "throttled provisionally when it signed up in a burst beside a convicted cluster; "
-            "released once its own requests read unlike the cluster core"
+            "throttled provisionally beside a convicted cluster (on its sign-up burst or its "
+            "odds of belonging to the cluster core); released once its own requests read "
+            "unlike the cluster core"
         ]
     own = acct.own.profile if acct.own is not None else None
-    reasons = [r for r in acct.reasons if r not in ("cluster", "burst_signup")]
+    reasons = [r for r in acct.reasons if r not in ("cluster", "burst_signup", "member_odds")]
     if "cluster" not in acct.reasons:
         return describe(reasons, own) if own is not None else []
     cluster = eng.clusters.get(eng.linker.find(account_id))
@@ -365,6 +367,17 @@ def account_evidence(eng: Engine, account_id: str) -> list[str]:
             f"signed up with {acct.burst} other accounts from the same subnet within minutes "
             "(provisional: lifted if its own requests read unlike the cluster core)"
         )
+    if "member_odds" in acct.reasons and cluster is not None:
+        parts = eng.member_odds_parts(acct, cluster)
+        if parts is not None:
+            odds = sum(parts.values())
+            terms = ", ".join(f"{name} {value:+.1f}" for name, value in parts.items())
+            ratio = math.exp(min(odds, 50.0))
+            lines.append(
+                f"posterior odds of belonging to the cluster core {ratio:,.0f}:1 "
+                f"(log odds {odds:.1f} = {terms}; provisional: lifted if its later requests "
+                "lower them)"
+            )
     if acct.info.created_ts is not None and acct.stats.n:
         days = (acct.stats.first_ts - acct.info.created_ts) / 86400.0
         lines.append(f"first used {days:.1f} days after sign-up")

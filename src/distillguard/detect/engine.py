@@ -25,7 +25,7 @@ from typing import Any
 from distillguard._types import Verdict
 from distillguard.detect._text import simhash_bands, stable_hash
 from distillguard.detect.enrich import COT, TAGS, Enriched
-from distillguard.detect.features import N_KINDS, KeyCounts, Stats
+from distillguard.detect.features import EARLY_S, N_KINDS, KeyCounts, Stats
 from distillguard.detect.linking import Linker
 from distillguard.detect.policy import Policy, load_policy
 from distillguard.detect.scoring import Assessment, assess, describe
@@ -109,9 +109,12 @@ class _Cluster:
         "convicted",
         "members",
         "next_due",
+        "pace",
         "pattern",
         "prior",
         "stats",
+        "tier_w",
+        "wording",
     )
 
     def __init__(self) -> None:
@@ -125,6 +128,11 @@ class _Cluster:
         self.contrast: list[tuple[float, ...]] | None = None
         self.prior = 0.0  # log odds that a young member is one of the core
         self.burst_w = (0.0, 0.0)  # log-likelihood weights of a sign-up burst: core vs rest
+        self.tier_w: dict[str | None, float] = {}  # log-likelihood weight of each account tier
+        # the core's own wording (first / last sentences) and its (hit, miss) weights
+        self.wording: tuple[frozenset[int], frozenset[int], float, float] | None = None
+        # sessions per second after the first: (log rate ratio core / rest, rate difference)
+        self.pace: tuple[float, float] | None = None
 
 
 def _due(n: int) -> bool:
@@ -358,8 +366,10 @@ class Engine:
             pair = (other, account_id) if other < account_id else (account_id, other)
             count = pairs.get(pair, 0) + 1
             pairs[pair] = count
-            if count >= self._sync_min and pair not in self._synced and self._sync_excess(
-                pair, count, ts
+            if (
+                count >= self._sync_min
+                and pair not in self._synced
+                and self._sync_excess(pair, count, ts)
             ):
                 self._synced.add(pair)
                 key = f"{pair[0]}|{pair[1]}"
@@ -454,7 +464,13 @@ class Engine:
             return tied
         if (
             young
-            and (core or acct.burst >= self._cl["burst_neighbours"])
+            and (
+                core
+                or (
+                    acct.burst >= self._cl["burst_neighbours"]
+                    and s.n < self._cl["burst_tie_exchanges"]
+                )
+            )
             and (acct.info.account_id in young or self._is_young(acct))
         ):
             # any young member shapes the core; only a burst sign-up is convicted for it
@@ -534,6 +550,131 @@ class Engine:
         pc = (core_hit + 1) / (len(core) + 2)
         pr = (rest_hit + 1) / (rest_n + 2)
         return math.log(pc / pr), math.log((1 - pc) / (1 - pr))
+
+    def _tier_weights(self, cluster: _Cluster, matched: list[str]) -> dict[str | None, float]:
+        """How much likelier each account tier is among the core than among the other members.
+
+        Estimated inside the cluster like the sign-up burst (add-one-half smoothing, clipped):
+        a campaign's replacement accounts come on whatever plan is cheapest to open in
+        numbers, while the customers sharing its egress are on whatever plans they bought;
+        where the tiers are mixed alike on both sides the weights fall to nothing, and a
+        tier nobody in the cluster has carries no weight at all.
+        """
+        core = set(matched)
+        inside: dict[str | None, int] = {}
+        outside: dict[str | None, int] = {}
+        for m in cluster.members:
+            acct = self.accounts[m]
+            tier = acct.info.tier
+            if m in core:
+                inside[tier] = inside.get(tier, 0) + 1
+            elif acct.stats.n:
+                outside[tier] = outside.get(tier, 0) + 1
+        values = inside.keys() | outside.keys()
+        if len(values) < 2:
+            return {}
+        k = 0.5 * len(values)
+        n_in, n_out = sum(inside.values()) + k, sum(outside.values()) + k
+        cap = self._cl["tier_weight_cap"]
+        return {
+            v: min(
+                cap,
+                max(
+                    -cap,
+                    math.log((inside.get(v, 0) + 0.5) / n_in)
+                    - math.log((outside.get(v, 0) + 0.5) / n_out),
+                ),
+            )
+            for v in values
+        }
+
+    def _wording(
+        self, cluster: _Cluster, matched: list[str]
+    ) -> tuple[frozenset[int], frozenset[int], float, float] | None:
+        """The core's own wording and how much a member's use of it weighs.
+
+        First and last sentences of user turns that are common in the core's requests
+        (``wording_share`` of them) and ``wording_ratio`` times rarer in the other members':
+        one operator's script repeats its phrasing across all its accounts, while the
+        customers beside it on the same egress phrase things their own way. Unlike the
+        cluster's pattern (:meth:`_shared_pattern`), a phrase the whole population also
+        uses may qualify: what counts is that THIS cluster's core uses it and its other
+        members do not. Returns the prefix and suffix keys and the (hit, miss) log weights
+        of one exchange that does / does not use one, or None when no phrase qualifies.
+        """
+        core = set(matched)
+        pre: dict[int, int] = {}
+        suf: dict[int, int] = {}
+        core_n = 0
+        for m in matched:
+            st = self.accounts[m].stats
+            core_n += st.n
+            for counts, summary in ((pre, st.prefix), (suf, st.suffix)):
+                for k, c in summary.counts.items():
+                    counts[k] = counts.get(k, 0) + c
+        need = max(3.0, self._cl["wording_share"] * core_n)
+        cand = [{k for k, c in counts.items() if k and c >= need} for counts in (pre, suf)]
+        if not (cand[0] or cand[1]):
+            return None
+        rest = [dict.fromkeys(keys, 0) for keys in cand]
+        rest_n = 0
+        others = [m for m in cluster.members if m not in core and self.accounts[m].stats.n]
+        for m in others:
+            st = self.accounts[m].stats
+            rest_n += st.n
+            for counts, summary in ((rest[0], st.prefix), (rest[1], st.suffix)):
+                for k in counts:
+                    counts[k] += summary.low(k)
+        if core_n < 20 or rest_n < 20:
+            return None
+        ratio = self._cl["wording_ratio"]
+        keys = [
+            frozenset(
+                k
+                for k in cand[i]
+                if (counts[k] + 0.5) / (core_n + 1) >= ratio * (rest[i][k] + 0.5) / (rest_n + 1)
+            )
+            for i, counts in enumerate((pre, suf))
+        ]
+        if not (keys[0] or keys[1]):
+            return None
+        hits_core = sum(_uses(self.accounts[m].stats, keys[0], keys[1]) for m in matched)
+        hits_rest = sum(_uses(self.accounts[m].stats, keys[0], keys[1]) for m in others)
+        pc = min(max(hits_core / core_n, 0.02), 0.98)
+        pr = min(max(hits_rest / rest_n, 0.02), 0.98)
+        return keys[0], keys[1], math.log(pc / pr), math.log((1 - pc) / (1 - pr))
+
+    def _pace(self, cluster: _Cluster, matched: list[str]) -> tuple[float, float] | None:
+        """How fast the core's accounts start sessions in their first day, against the rest.
+
+        A campaign works each account hard from its first request (it will be banned and
+        replaced); the customers beside it come back now and then, and a customer's first
+        day is its busiest. So like is compared with like: each side's rate is its sessions
+        after the first over the time it was active within its first day (a Poisson
+        process), and a member's evidence is ``(k - 1) log(rc / rr) - (rc - rr) T`` for its
+        ``k`` first-day sessions over the ``T`` seconds between its first request and the
+        last one within that day. Returns (log ratio, difference), or None with too little
+        exposure on either side.
+        """
+        core = set(matched)
+        kc = kr = 0
+        tc = tr = 0.0
+        for m in cluster.members:
+            st = self.accounts[m].stats
+            if not st.n:
+                continue
+            k, t = _early(st)
+            if m in core:
+                kc += k
+                tc += t
+            else:
+                kr += k
+                tr += t
+        if kc < 20 or kr < 20 or tc <= 0 or tr <= 0:
+            return None
+        rc, rr = kc / tc, kr / tr
+        w = min(max(math.log(rc / rr), -_KIND_CLIP), _KIND_CLIP)
+        return w, rc - rr
 
     def _ties(self, cluster: _Cluster, matched: list[str]) -> float:
         """Share of the core's accounts bound by a hard tie: shared card or burst sign-up."""
@@ -624,31 +765,39 @@ class Engine:
                 return False
         return True
 
-    def _matches(self, acct: _Acct, cluster: _Cluster) -> bool:
+    def _matches(self, acct: _Acct, cluster: _Cluster) -> str | None:
+        """How a member is convicted with its convicted cluster, or None.
+
+        ``"card"`` (paid with a card shared across the cluster's organisations),
+        ``"pattern"`` (its own requests follow the cluster's pattern and content, or a
+        burst sign-up too new to judge), or ``"odds"`` (a young member whose posterior odds
+        of belonging to the core reach ``member_evidence``; provisional, see
+        :meth:`_released`).
+        """
         s = acct.stats
         if cluster.pattern is None:
             cluster.pattern = self._shared_pattern(cluster)
         core = cluster.assessment.profile if cluster.assessment is not None else None
         if s.n == 0:
-            return False
+            return None
         if acct.info.payment_fingerprint in cluster.pattern[2]:
             # paid with a card that pays for several organisations' accounts in this
             # cluster: the card is the tie, whatever the member's own mix of requests
-            return True
+            return "card"
         if acct.info.verified is True and not self._is_young(acct):
             # a long-standing verified customer is not convicted for resembling a cluster it
             # is linked to (a popular agent prompt, the same reasoning settings): only a hard
             # tie or its own behaviour convicts it
-            return False
+            return None
         count = self._match_count(acct, cluster.pattern)
         if count >= self._need(s.n) and (
             self._consistent_member(acct, cluster.pattern, core)
             # a burst sign-up's first two exchanges are too few to judge its mix by
             or (s.n < 3 and cluster.pattern[3] and acct.burst >= self._cl["burst_neighbours"])
         ):
-            return True
+            return "pattern"
         odds = self._member_odds(acct, cluster)
-        return odds is not None and odds >= self._cl["member_evidence"]
+        return "odds" if odds is not None and odds >= self._cl["member_evidence"] else None
 
     def _member_llr(self, acct: _Acct, cluster: _Cluster) -> float | None:
         """A young member whose own traffic is far likelier under the core's behaviour.
@@ -677,26 +826,44 @@ class Engine:
             llr += w * k
         for (hit, miss), (k, trials) in zip(contrast[1:-1], _member_counts(s), strict=True):
             llr += k * hit + (trials - k) * miss
+        wording = cluster.wording
+        if wording is not None:
+            k = _uses(s, wording[0], wording[1])
+            llr += k * wording[2] + (s.n - k) * wording[3]
         # exchanges of one session are not independent observations (a customer's homework
         # session asks for steps five times running): count the evidence per session
-        llr *= min(1.0, sum(s.starts) / s.n)
+        sessions = sum(s.starts)
+        llr *= min(1.0, sessions / s.n)
         for w, k in zip(contrast[-1], s.starts, strict=True):
             llr += w * k
+        pace = cluster.pace
+        if pace is not None:
+            k, t = _early(s)
+            llr += k * pace[0] - pace[1] * t
         return llr
 
     def _member_odds(self, acct: _Acct, cluster: _Cluster) -> float | None:
         """Posterior log odds that a young member is one of the cluster's core.
 
-        The base rate among the cluster's young members, times the likelihood ratio of how
-        it signed up (alone, or with other sign-ups from its subnet within minutes), times
-        the likelihood ratio of its own traffic (:meth:`_member_llr`).
+        The base rate among the cluster's young members, times the likelihood ratios of how
+        it signed up (alone, or with other sign-ups from its subnet within minutes), of its
+        account tier, and of its own traffic (:meth:`_member_llr`).
         """
+        parts = self.member_odds_parts(acct, cluster)
+        return None if parts is None else sum(parts.values())
+
+    def member_odds_parts(self, acct: _Acct, cluster: _Cluster) -> dict[str, float] | None:
+        """The terms of :meth:`_member_odds` by name (for evidence), or None when untested."""
         llr = self._member_llr(acct, cluster)
         if llr is None:
             return None
         hit, miss = cluster.burst_w
-        burst = hit if acct.burst >= self._cl["burst_evidence_neighbours"] else miss
-        return cluster.prior + burst + llr
+        return {
+            "base rate": cluster.prior,
+            "sign-up": hit if acct.burst >= self._cl["burst_evidence_neighbours"] else miss,
+            "tier": cluster.tier_w.get(acct.info.tier, 0.0),
+            "own requests": llr,
+        }
 
     def _need(self, n: int) -> float:
         """Exchanges of a member that must follow the pattern: a share, and at least 3."""
@@ -743,6 +910,11 @@ class Engine:
         cluster.contrast = _contrast(core, cluster.stats) if matched else None
         cluster.prior = self._young_prior(cluster, matched)
         cluster.burst_w = self._burst_weights(cluster, matched)
+        cluster.tier_w = self._tier_weights(cluster, matched) if self._cl["tier_weight_cap"] else {}
+        cluster.pace = self._pace(cluster, matched) if matched and self._cl["pace"] else None
+        cluster.wording = (
+            self._wording(cluster, matched) if matched and self._cl["wording_ratio"] else None
+        )
         # coordination means several organisations: one org's own accounts (a university
         # cohort, an enterprise's teams) are judged one by one, never as a cluster
         orgs = {organisation(m, self.accounts[m].info) for m in matched}
@@ -829,10 +1001,13 @@ class Engine:
             and cluster.convicted
             and cluster.assessment is not None
             and cluster.assessment.score > score
-            and self._matches(acct, cluster)
+            and (route := self._matches(acct, cluster)) is not None
         ):
             score = cluster.assessment.score
             reasons = ["cluster", *cluster.assessment.reasons]
+            if route == "odds" and self._cl["odds_provisional"]:
+                # convicted on its posterior odds: lifted if later requests lower them
+                reasons.append("member_odds")
             prof = cluster.assessment.profile
             in_cluster = True
             if acct.stats.n < 3 and not self._consistent_member(acct, cluster.pattern, prof):
@@ -883,11 +1058,15 @@ class Engine:
         )
 
     def _released(self, acct: _Acct, cluster: _Cluster | None) -> bool:
-        """A conviction on the sign-up burst alone is provisional: once the account's own
-        requests can be judged (3 exchanges) and leave its posterior odds of belonging to
-        the core below ``cluster.release_odds`` (by default: no longer enough to convict),
-        it is lifted."""
-        if not (acct.reasons and acct.reasons[-1] == "burst_signup" and acct.stats.n >= 3):
+        """A conviction on the sign-up burst alone, or on the posterior odds alone, is
+        provisional: once the account's own requests can be judged (3 exchanges) and leave
+        its posterior odds of belonging to the core below ``cluster.release_odds``, it is
+        lifted. Hard ties (a shared card, the cluster's pattern in its own requests) stick."""
+        if not (
+            acct.reasons
+            and acct.reasons[-1] in ("burst_signup", "member_odds")
+            and acct.stats.n >= 3
+        ):
             return False
         if cluster is None or not cluster.convicted:
             return True
@@ -996,6 +1175,17 @@ def poisson_sf(k: int, mu: float) -> float:
         term *= mu / i
         below += term
     return max(0.0, 1.0 - below)
+
+
+def _early(s: Stats) -> tuple[int, float]:
+    """Sessions after the first within an account's first day, and the seconds they span."""
+    return max(s.early_starts - 1, 0), min(s.last_ts, s.first_ts + EARLY_S) - s.first_ts
+
+
+def _uses(s: Stats, prefixes: frozenset[int], suffixes: frozenset[int]) -> int:
+    """How many of a stream's exchanges (lower bound) open or close with one of the phrases."""
+    k = sum(s.prefix.low(x) for x in prefixes) + sum(s.suffix.low(x) for x in suffixes)
+    return min(k, s.n)
 
 
 def _member_counts(s: Stats) -> list[tuple[int, int]]:

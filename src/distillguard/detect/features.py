@@ -18,7 +18,7 @@ from typing import Any
 
 from distillguard.detect.enrich import CHAT, COT, GRADE, REWRITE, SYSX, TAGS, TOOL, Enriched
 
-__all__ = ["N_KINDS", "Stats", "TopK", "profile"]
+__all__ = ["EARLY_S", "N_KINDS", "Stats", "TopK", "profile"]
 
 # An exchange's kind: bits 0-2 its coding / tool-use / reasoning tags, bit 3 its chat tag,
 # bit 4 single-turn (see Stats.add); the tag bit layout is enrich.TAGS'
@@ -30,6 +30,9 @@ _HARVEST_MASK = sum(1 << i for i in _HARVEST_TAGS)
 _BITS = tuple(tuple(i for i in range(len(TAGS)) if m >> i & 1) for m in range(1 << len(TAGS)))
 _DAY = 86400.0
 _GAP_CAP = 6 * 3600.0
+#: an account's early life: sessions started within this long of its first request are
+#: counted apart (a pace compared like with like: every account's first day)
+EARLY_S = 86400.0
 
 
 def _bits(mask: int, width: int) -> tuple[int, ...]:
@@ -127,6 +130,7 @@ class Stats:
     __slots__ = (
         "bias",
         "days",
+        "early_starts",
         "first_ts",
         "gap_n",
         "gap_s",
@@ -167,6 +171,7 @@ class Stats:
         # session starts per 4-hour block of the UTC day: when someone sits down to work is
         # one observation per session, not one per exchange (a session's exchanges share it)
         self.starts = [0] * 6
+        self.early_starts = 0
         self.days: set[int] = set()
         self.gap_n = 0
         self.gap_s = 0.0
@@ -223,6 +228,8 @@ class Stats:
         self.hours[hour] += 1
         if start:
             self.starts[hour >> 2] += 1
+            if ts - self.first_ts <= EARLY_S:
+                self.early_starts += 1
         if len(self.days) < 64:
             self.days.add(int(ts // _DAY))
         self.prefix.add(e.prefix_key)
@@ -255,6 +262,7 @@ class Stats:
             "n_harvest",
             "n_avail",
             "n_new",
+            "early_starts",
             "gap_n",
             "gap_s",
             "gap_ss",

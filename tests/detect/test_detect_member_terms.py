@@ -1,0 +1,192 @@
+"""The member test's per-cluster terms, estimated inside one cluster: the account tier, the
+core's own wording, and the first-day pace; and how a conviction on the odds alone is
+provisional."""
+
+from __future__ import annotations
+
+import math
+
+from distillguard._types import Verdict
+from distillguard.detect.engine import AccountInfo, Engine, _Cluster
+from distillguard.detect.enrich import CHAT, CODING, COT, REASON, Enriched
+
+T0 = 1_771_200_000.0  # a Monday, 2026-02-16
+HOUR = 3600.0
+
+
+def _ex(i: int, tags: int = CODING | REASON, suffix: int | None = None) -> Enriched:
+    return Enriched(
+        tags=tags,
+        prefix_key=1000 + i,
+        suffix_key=500_000 + i if suffix is None else suffix,
+        dup_key=900_000 + i,
+        sys_key=0,
+        sys_sim=0,
+        tools_key=0,
+        max_tokens=512,
+        probe=False,
+        truncated=False,
+        depth=1,
+        out_chars=400,
+    )
+
+
+def _feed(eng: Engine, acct: str, times: list[float], exchanges: list[Enriched]) -> None:
+    """Add exchanges straight to an account's counters (one session per gap of an hour)."""
+    a = eng.accounts[acct]
+    last = None
+    for t, e in zip(times, exchanges, strict=True):
+        a.stats.add(t, e, 0, start=last is None or t - last > HOUR)
+        last = t
+
+
+def _cluster(eng: Engine, members: list[str]) -> _Cluster:
+    c = _Cluster()
+    c.members = list(members)
+    for m in members:
+        c.stats.merge(eng.accounts[m].stats)
+    return c
+
+
+def _accounts(eng: Engine, names: list[str], tier: str) -> None:
+    for i, name in enumerate(names):
+        eng.observe_account(AccountInfo(name, T0, tier=tier, org_id=f"org-{name}-{i}"))
+
+
+def test_tier_weights_favour_the_tier_of_the_core_and_vanish_when_tiers_are_mixed_alike() -> None:
+    eng = Engine()
+    core = [f"c{i}" for i in range(12)]
+    rest = [f"r{i}" for i in range(12)]
+    _accounts(eng, core, "free")
+    _accounts(eng, rest[:10], "startup")
+    _accounts(eng, rest[10:], "free")
+    for m in core + rest:
+        _feed(eng, m, [T0 + 60], [_ex(0)])
+    w = eng._tier_weights(_cluster(eng, core + rest), core)
+    assert w["free"] > 1.0 and w["startup"] < -1.0
+    assert w["free"] <= eng._cl["tier_weight_cap"]
+
+    eng = Engine()
+    _accounts(eng, core[:6], "free")
+    _accounts(eng, core[6:], "startup")
+    _accounts(eng, rest[:6], "free")
+    _accounts(eng, rest[6:], "startup")
+    for m in core + rest:
+        _feed(eng, m, [T0 + 60], [_ex(0)])
+    w = eng._tier_weights(_cluster(eng, core + rest), core)
+    assert all(abs(v) < 0.1 for v in w.values())
+
+
+def test_the_cores_own_wording_weighs_but_a_phrase_everyone_in_the_cluster_uses_does_not() -> None:
+    eng = Engine()
+    core = [f"c{i}" for i in range(10)]
+    rest = [f"r{i}" for i in range(10)]
+    _accounts(eng, core + rest, "free")
+    for j, m in enumerate(core):
+        # four in ten requests end with the operator's phrase 42, two with the popular 7
+        ends = [42, 42, 42, 42, 7, 7, None, None, None, None]
+        times = [T0 + j * 50 + k * 600 for k in range(10)]
+        _feed(eng, m, times, [_ex(100 * j + k, suffix=s) for k, s in enumerate(ends)])
+    for j, m in enumerate(rest):
+        ends = [7, 7, None, None, None, None, None, None, None, None]
+        times = [T0 + j * 50 + k * 600 for k in range(10)]
+        _feed(eng, m, times, [_ex(5000 + 100 * j + k, suffix=s) for k, s in enumerate(ends)])
+    wording = eng._wording(_cluster(eng, core + rest), core)
+    assert wording is not None
+    prefixes, suffixes, hit, miss = wording
+    assert suffixes == frozenset({42}) and not prefixes
+    assert hit > 2.0 and miss < 0.0
+
+
+def test_no_wording_term_when_the_core_and_the_rest_phrase_things_alike() -> None:
+    eng = Engine()
+    members = [f"m{i}" for i in range(20)]
+    _accounts(eng, members, "free")
+    for j, m in enumerate(members):
+        ends = [7, 7, 9, None, None, None, None, None, None, None]
+        times = [T0 + j * 50 + k * 600 for k in range(10)]
+        _feed(eng, m, times, [_ex(100 * j + k, suffix=s) for k, s in enumerate(ends)])
+    assert eng._wording(_cluster(eng, members), members[:10]) is None
+
+
+def test_pace_compares_first_days_so_a_busy_first_day_weighs_only_against_other_first_days() -> (
+    None
+):
+    eng = Engine()
+    core = [f"c{i}" for i in range(8)]
+    rest = [f"r{i}" for i in range(12)]
+    _accounts(eng, core + rest, "free")
+    for j, m in enumerate(core):  # a session every two hours, from the first request
+        _feed(eng, m, [T0 + j * 60 + k * 2 * HOUR for k in range(10)], [_ex(k) for k in range(10)])
+    for j, m in enumerate(rest):  # three sessions on the first day, then one a day for weeks
+        times = [T0 + j * 60 + k * 6 * HOUR for k in range(3)]
+        times += [T0 + j * 60 + d * 24 * HOUR for d in range(2, 30)]
+        _feed(eng, m, times, [_ex(k) for k in range(len(times))])
+    pace = eng._pace(_cluster(eng, core + rest), core)
+    assert pace is not None
+    w, diff = pace
+    # first days only: 9 more sessions in 18 h against 2 in the whole first day (not 30 over
+    # 29 days, which would make the customers look even slower)
+    assert math.isclose(w, math.log((9 / 18) / (2 / 24)), rel_tol=1e-6)
+    assert diff > 0
+
+
+def _hydra_and_newcomer(second_half: int) -> tuple[Engine, list]:
+    """A convicted hydra of young free-tier accounts behind one egress; a newcomer signs up
+    alone on the same egress, asks six step-by-step questions at the hydra's pace, then
+    carries on with ``second_half`` requests at a customer's pace."""
+    eng = Engine()
+    egress = {"ip": "203.0.113.5", "client_fingerprint": "t13d_reseller"}
+    hydra = [f"h{i}" for i in range(10)]
+    customers = [f"u{i}" for i in range(10)]
+    for i, acct in enumerate(hydra):
+        eng.observe_account(
+            AccountInfo(acct, T0 + i * 30, tier="free", signup_ip=f"203.0.113.{10 + i}")
+        )
+    for i, acct in enumerate(customers):
+        eng.observe_account(
+            AccountInfo(acct, T0 - 30 * 86400 + i, tier="startup", org_id=f"org-u{i}")
+        )
+    changes: list = []
+    n = 0
+    for r in range(24):
+        for acct in hydra:
+            n += 1
+            e = _ex(n, REASON | COT, suffix=77)
+            changes += eng.observe(T0 + 600 + r * 1800 + n, acct, e, **egress)
+        for acct in customers:
+            n += 1
+            changes += eng.observe(T0 + 600 + r * 3 * 3600 + n, acct, _ex(n, CHAT), **egress)
+    cluster = eng.clusters[eng.linker.find(hydra[0])]
+    assert cluster.convicted
+    t = T0 + 600 + 24 * 3 * 3600
+    eng.observe_account(AccountInfo("newcomer", t, tier="free", signup_ip="198.51.100.9"))
+    mine: list = []
+    for k in range(6):
+        n += 1
+        e = _ex(n, REASON | COT, suffix=77)
+        mine += eng.observe(t + 300 + k * 1800, "newcomer", e, **egress)
+    for k in range(second_half):
+        n += 1
+        mine += eng.observe(t + 12 * 3600 + k * 20 * 3600, "newcomer", _ex(n, CHAT), **egress)
+    return eng, [c for c in mine if c.account_id == "newcomer"]
+
+
+def test_a_conviction_on_the_odds_alone_is_provisional_and_explained() -> None:
+    from distillguard.detect.batch import account_evidence
+
+    eng, _ = _hydra_and_newcomer(0)
+    acct = eng.accounts["newcomer"]
+    assert acct.verdict.at_least(Verdict.THROTTLE)
+    assert acct.reasons[0] == "cluster" and acct.reasons[-1] == "member_odds"
+    lines = account_evidence(eng, "newcomer")
+    assert any("posterior odds of belonging to the cluster core" in x for x in lines)
+    assert any("own requests +" in x for x in lines)
+
+
+def test_an_odds_conviction_is_lifted_when_later_requests_read_like_the_other_members() -> None:
+    eng, changes = _hydra_and_newcomer(12)
+    acct = eng.accounts["newcomer"]
+    assert any(c.verdict.at_least(Verdict.THROTTLE) for c in changes)
+    assert not acct.verdict.at_least(Verdict.THROTTLE)
+    assert acct.flagged_ts is not None  # the throttle stays on the record
