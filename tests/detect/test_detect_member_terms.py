@@ -32,11 +32,11 @@ def _ex(i: int, tags: int = CODING | REASON, suffix: int | None = None) -> Enric
 
 
 def _feed(eng: Engine, acct: str, times: list[float], exchanges: list[Enriched]) -> None:
-    """Add exchanges straight to an account's counters (one session per gap of an hour)."""
+    """Add exchanges straight to an account's counters (a new session after 10 idle minutes)."""
     a = eng.accounts[acct]
     last = None
     for t, e in zip(times, exchanges, strict=True):
-        a.stats.add(t, e, 0, start=last is None or t - last > HOUR)
+        a.stats.add(t, e, 0, start=last is None or t - last > 600.0)
         last = t
 
 
@@ -190,3 +190,35 @@ def test_an_odds_conviction_is_lifted_when_later_requests_read_like_the_other_me
     assert any(c.verdict.at_least(Verdict.THROTTLE) for c in changes)
     assert not acct.verdict.at_least(Verdict.THROTTLE)
     assert acct.flagged_ts is not None  # the throttle stays on the record
+
+
+def _sessions(eng: Engine, acct: str, first: float, n: int, every: float) -> None:
+    eng.observe_account(AccountInfo(acct, first - 60))
+    _feed(eng, acct, [first + k * every for k in range(n)], [_ex(k) for k in range(n)])
+
+
+def test_co_starts_of_two_newcomers_are_judged_on_the_time_both_were_active() -> None:
+    eng = Engine()
+    eng._log_start = T0
+    now = T0 + 7 * 86400.0
+    # two accounts that signed up two hours ago and started a session every 20 minutes
+    _sessions(eng, "a", now - 2 * HOUR, 6, 1200.0)
+    _sessions(eng, "b", now - 2 * HOUR + 30, 6, 1200.0)
+    # three co-starts are what chance gives two such accounts in two hours (not in a week)
+    assert not eng._sync_excess(("a", "b"), 3, now)
+    # two accounts with one session a day for a week starting together three times is not
+    _sessions(eng, "c", T0, 7, 86400.0)
+    _sessions(eng, "d", T0 + 2, 7, 86400.0)
+    assert eng._sync_excess(("c", "d"), 3, now)
+
+
+def test_the_co_start_level_shrinks_once_many_pairs_are_at_risk() -> None:
+    eng = Engine()
+    eng._log_start = T0
+    now = T0 + 7 * 86400.0
+    _sessions(eng, "c", T0, 30, 5 * HOUR)
+    _sessions(eng, "d", T0 + 2, 30, 5 * HOUR)
+    assert eng._sync_excess(("c", "d"), 4, now)
+    eng._pairs_seen = int(eng._sync_free * 1000)  # a thousand times more pairs than free
+    assert not eng._sync_excess(("c", "d"), 4, now)
+    assert eng._sync_excess(("c", "d"), 8, now)

@@ -187,6 +187,8 @@ class Engine:
         self._pairs: dict[tuple[str, str], int] = {}
         self._synced: set[tuple[str, str]] = set()
         self._sync_alpha = float(link["sync_alpha"])
+        self._sync_free = float(link["sync_pairs"])
+        self._pairs_seen = 0  # distinct account pairs that ever started within the window
         self._signups: dict[str, list[tuple[float, str]]] = {}
         self.accounts: dict[str, _Acct] = {}
         self.clusters: dict[str, _Cluster] = {}
@@ -365,6 +367,8 @@ class Engine:
                 continue
             pair = (other, account_id) if other < account_id else (account_id, other)
             count = pairs.get(pair, 0) + 1
+            if count == 1:
+                self._pairs_seen += 1
             pairs[pair] = count
             if (
                 count >= self._sync_min
@@ -380,14 +384,31 @@ class Engine:
             self._pairs = {k: v for k, v in pairs.items() if v > 1}
 
     def _sync_excess(self, pair: tuple[str, str], count: int, ts: float) -> bool:
-        """Are ``count`` co-starts improbable for two accounts starting this many sessions?"""
+        """Are ``count`` co-starts improbable for two accounts starting this many sessions?
+
+        Each account's sessions are spread over its own active time (first request to now),
+        so two accounts active only in the same recent day meet as often as their rates say
+        (measured from the log's start, a pair of newcomers looked far too synchronized).
+        The expected count is ``rate_a x rate_b x 2 window x overlap``. The level is per
+        pair up to ``linking.sync_pairs`` pairs at risk and shrinks in proportion beyond
+        (Bonferroni): at 17M exchanges ~60M pairs co-start once, and a per-pair level of
+        1e-6 let dozens of chance links join two campaigns into one cluster.
+        """
         if self._sync_alpha <= 0:
             return True
-        elapsed = max(ts - (self._log_start if self._log_start is not None else ts), 3600.0)
-        n_a = sum(self.accounts[pair[0]].stats.starts) + 1
-        n_b = sum(self.accounts[pair[1]].stats.starts) + 1
-        mu = n_a * n_b * 2.0 * self._sync_window / elapsed
-        return poisson_sf(count, mu) <= self._sync_alpha
+        a, b = self.accounts[pair[0]].stats, self.accounts[pair[1]].stats
+        first_a = a.first_ts if a.n else ts
+        first_b = b.first_ts if b.n else ts
+        span_a = max(ts - first_a, 3600.0)
+        span_b = max(ts - first_b, 3600.0)
+        overlap = min(span_a, span_b)
+        n_a = sum(a.starts) + 1
+        n_b = sum(b.starts) + 1
+        mu = (n_a / span_a) * (n_b / span_b) * 2.0 * self._sync_window * overlap
+        alpha = self._sync_alpha
+        if self._sync_free > 0 and self._pairs_seen > self._sync_free:
+            alpha *= self._sync_free / self._pairs_seen
+        return poisson_sf(count, mu) <= alpha
 
     def _register_template(self, account_id: str, acct: _Acct) -> None:
         s = acct.stats
@@ -891,6 +912,35 @@ class Engine:
             core.prefix.counts = {1: min(matched_n, core.n)}
         return core, matched
 
+    def _typical(self, matched: list[str]) -> dict[str, Any]:
+        """The content shares of the typical candidate, each account weighing the same.
+
+        A cluster can hold two campaigns joined by a chain of links (at the disclosed scale
+        a hydra of 20,000 light accounts and 3,000 heavy agent loops). Weighed by exchanges,
+        the heavy few set the profile every candidate must resemble and the many light
+        accounts all fail it; weighed by accounts, the many set it, so the core is the
+        campaign most of the linked accounts belong to (the heavy few are judged on their
+        own traffic, which convicts them).
+        """
+        keys = ("cot", "grading", "probe", "rewrite_probe", "sys_extract")
+        total = dict.fromkeys(keys, 0.0)
+        tags: list[float] = []
+        for m in matched:
+            st = self.accounts[m].stats
+            n = st.n
+            for key, value in zip(
+                keys, (st.n_cot, st.n_grade, st.n_probe, st.n_rewrite, st.n_sysx), strict=True
+            ):
+                total[key] += value / n
+            if not tags:
+                tags = [0.0] * len(st.n_tag)
+            for i, c in enumerate(st.n_tag):
+                tags[i] += c / n
+        k = max(len(matched), 1)
+        out: dict[str, Any] = {key: v / k for key, v in total.items()}
+        out["tags"] = [t / k for t in tags]
+        return out
+
     def _rescore_cluster(self, cluster: _Cluster, changes: list[VerdictChange]) -> None:
         """Score the cluster's CORE: members that share its pattern and its content.
 
@@ -904,7 +954,8 @@ class Engine:
         core, matched = self._core(cluster, None)
         a = assess(core, self.policy, prior, len(matched))
         if matched:
-            core, matched = self._core(cluster, a.profile)
+            typical = self._typical(matched) if self._cl["core_by_accounts"] else a.profile
+            core, matched = self._core(cluster, typical)
             a = assess(core, self.policy, prior, len(matched), self._ties(cluster, matched))
         cluster.assessment = a
         cluster.contrast = _contrast(core, cluster.stats) if matched else None
