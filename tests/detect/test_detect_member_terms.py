@@ -222,3 +222,21 @@ def test_the_co_start_level_shrinks_once_many_pairs_are_at_risk() -> None:
     eng._pairs_seen = int(eng._sync_free * 1000)  # a thousand times more pairs than free
     assert not eng._sync_excess(("c", "d"), 4, now)
     assert eng._sync_excess(("c", "d"), 8, now)
+
+
+def test_the_typical_candidate_is_weighed_by_accounts_not_by_exchanges() -> None:
+    from distillguard.detect.enrich import TOOL
+
+    eng = Engine()
+    heavy = [f"agent{i}" for i in range(3)]
+    light = [f"light{i}" for i in range(12)]
+    _accounts(eng, heavy + light, "free")
+    for j, m in enumerate(heavy):  # agent loops: 300 tool calls each, no reasoning asked
+        _feed(eng, m, [T0 + j + k * 30 for k in range(300)], [_ex(k, TOOL) for k in range(300)])
+    for j, m in enumerate(light):  # light accounts: 5 step-by-step questions each
+        times = [T0 + j + k * 900 for k in range(5)]
+        _feed(eng, m, times, [_ex(k, REASON | COT) for k in range(5)])
+    typical = eng._typical(heavy + light)
+    assert typical["cot"] == 12 / 15  # by exchanges it would be 60 / 960
+    core = _cluster(eng, heavy + light).stats
+    assert core.n_cot / core.n < 0.1
