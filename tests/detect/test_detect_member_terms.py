@@ -14,21 +14,23 @@ T0 = 1_771_200_000.0  # a Monday, 2026-02-16
 HOUR = 3600.0
 
 
+#: what every hand-made exchange here shares: no system prompt or tools, one turn
+_PLAIN = {
+    "sys_key": 0,
+    "sys_sim": 0,
+    "tools_key": 0,
+    "max_tokens": 512,
+    "probe": False,
+    "truncated": False,
+    "depth": 1,
+    "out_chars": 400,
+}
+
+
 def _ex(i: int, tags: int = CODING | REASON, suffix: int | None = None) -> Enriched:
-    return Enriched(
-        tags=tags,
-        prefix_key=1000 + i,
-        suffix_key=500_000 + i if suffix is None else suffix,
-        dup_key=900_000 + i,
-        sys_key=0,
-        sys_sim=0,
-        tools_key=0,
-        max_tokens=512,
-        probe=False,
-        truncated=False,
-        depth=1,
-        out_chars=400,
-    )
+    """Exchange ``i``: its own first sentence, and its own last one unless ``suffix``."""
+    last = 500_000 + i if suffix is None else suffix
+    return Enriched(tags=tags, prefix_key=1000 + i, suffix_key=last, dup_key=900_000 + i, **_PLAIN)
 
 
 def _feed(eng: Engine, acct: str, times: list[float], exchanges: list[Enriched]) -> None:
