@@ -57,9 +57,9 @@ def _input_bytes(paths: list[str]) -> int:
 def _limit_memory(con: duckdb.DuckDBPyConnection) -> None:
     """Cap DuckDB's buffer memory on a file-backed store (it spills sorts and joins to disk).
 
-    ``$DISTILLGUARD_DUCKDB_MEMORY`` (e.g. ``4GB``) overrides the 2 GB default.
+    ``$DISTILLGUARD_DUCKDB_MEMORY`` (e.g. ``4GB``) overrides the 1 GB default.
     """
-    limit = os.environ.get(_MEMORY_ENV, "2GB").strip()
+    limit = os.environ.get(_MEMORY_ENV, "1GB").strip()
     if not _SIZE.fullmatch(limit):
         raise ConfigError(f"{_MEMORY_ENV} must be a size such as 2GB or 512MiB, got {limit!r}")
     con.execute(f"SET memory_limit = '{limit}'")
