@@ -494,7 +494,8 @@ class Engine:
             )
             and (acct.info.account_id in young or self._is_young(acct))
         ):
-            # any young member shapes the core; only a burst sign-up is convicted for it
+            # any young member shapes the core; only a burst sign-up is convicted for it,
+            # and only until its own requests can be judged (`burst_tie_exchanges`)
             return tied
         pre, suf = heavy
         # a template's fixed sentence may sit before or after the slot: count both ends
@@ -598,13 +599,10 @@ class Engine:
         n_in, n_out = sum(inside.values()) + k, sum(outside.values()) + k
         cap = self._cl["tier_weight_cap"]
         return {
-            v: min(
+            v: _clip(
+                math.log((inside.get(v, 0) + 0.5) / n_in)
+                - math.log((outside.get(v, 0) + 0.5) / n_out),
                 cap,
-                max(
-                    -cap,
-                    math.log((inside.get(v, 0) + 0.5) / n_in)
-                    - math.log((outside.get(v, 0) + 0.5) / n_out),
-                ),
             )
             for v in values
         }
@@ -694,8 +692,7 @@ class Engine:
         if kc < 20 or kr < 20 or tc <= 0 or tr <= 0:
             return None
         rc, rr = kc / tc, kr / tr
-        w = min(max(math.log(rc / rr), -_KIND_CLIP), _KIND_CLIP)
-        return w, rc - rr
+        return _clip(math.log(rc / rr), _KIND_CLIP), rc - rr
 
     def _ties(self, cluster: _Cluster, matched: list[str]) -> float:
         """Share of the core's accounts bound by a hard tie: shared card or burst sign-up."""
@@ -813,8 +810,12 @@ class Engine:
         count = self._match_count(acct, cluster.pattern)
         if count >= self._need(s.n) and (
             self._consistent_member(acct, cluster.pattern, core)
-            # a burst sign-up's first two exchanges are too few to judge its mix by
-            or (s.n < 3 and cluster.pattern[3] and acct.burst >= self._cl["burst_neighbours"])
+            # a burst sign-up's first exchanges are too few to judge its mix by
+            or (
+                s.n < self._cl["burst_tie_exchanges"]
+                and cluster.pattern[3]
+                and acct.burst >= self._cl["burst_neighbours"]
+            )
         ):
             return "pattern"
         odds = self._member_odds(acct, cluster)
@@ -853,8 +854,7 @@ class Engine:
             llr += k * wording[2] + (s.n - k) * wording[3]
         # exchanges of one session are not independent observations (a customer's homework
         # session asks for steps five times running): count the evidence per session
-        sessions = sum(s.starts)
-        llr *= min(1.0, sessions / s.n)
+        llr *= min(1.0, sum(s.starts) / s.n)
         for w, k in zip(contrast[-1], s.starts, strict=True):
             llr += w * k
         pace = cluster.pace
@@ -1228,6 +1228,11 @@ def poisson_sf(k: int, mu: float) -> float:
     return max(0.0, 1.0 - below)
 
 
+def _clip(x: float, cap: float) -> float:
+    """``x`` limited to ``[-cap, cap]``."""
+    return min(max(x, -cap), cap)
+
+
 def _early(s: Stats) -> tuple[int, float]:
     """Sessions after the first within an account's first day, and the seconds they span."""
     return max(s.early_starts - 1, 0), min(s.last_ts, s.first_ts + EARLY_S) - s.first_ts
@@ -1264,7 +1269,7 @@ def _kind_weights(core: Stats, whole: Stats) -> tuple[float, ...]:
     for kc, kw in zip(core.n_kind, whole.n_kind, strict=True):
         pc = (kc + _KIND_ALPHA) / (nc + _KIND_ALPHA * N_KINDS)
         pr = (kw - kc + _KIND_ALPHA) / (nr + _KIND_ALPHA * N_KINDS)
-        out.append(min(max(math.log(pc / pr), -_KIND_CLIP), _KIND_CLIP))
+        out.append(_clip(math.log(pc / pr), _KIND_CLIP))
     return tuple(out)
 
 
