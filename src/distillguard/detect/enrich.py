@@ -165,16 +165,46 @@ class Enriched(NamedTuple):
     sys_tags: int = 0  # tag bits the system prompt alone sets (a standing instruction)
 
 
+def _tag_set() -> tuple[Any, tuple[int, ...]] | None:
+    """All taggers in one RE2 ``Set``: one DFA scan of a text says which of them match.
+
+    Same matches as running each pattern on its own (``tests/detect/test_tag_set.py`` checks
+    it), in about a fifth of the time: one pass over the text instead of six, and no
+    per-pattern str→UTF-8 conversion. ``None`` when a tagger is not an RE2 pattern."""
+    if any(isinstance(rx, re.Pattern) for rx in (*_RX.values(), _CODE_PARTS)):
+        return None
+    options = re2.Options()
+    options.dot_nl = True
+    options.max_mem = 256 << 20  # a Set cannot fall back when its DFA runs out of memory
+    tag_set = re2.Set.SearchSet(options)
+    for rx in _RX.values():
+        tag_set.Add(rx.pattern)
+    tag_set.Compile()
+    return tag_set, tuple(_RX)
+
+
+_TAG_SET = _tag_set()
+
+
 def tag_text(text: str) -> int:
     """Capability bits found in a prompt's text (without ``tool_use`` and ``chat``)."""
     bits = 0
     # instructions sit at the ends of a prompt; the middle is the slot (a document, code)
     sample = (text if len(text) <= 1600 else f"{text[:1000]}\n{text[-600:]}").lower()
-    # RE2 scans each text once in linear time; a substring pre-filter costs more than it saves
-    for bit, rx in _RX.items():
-        if rx.search(sample):
-            bits |= bit
-    if not bits & CODING and len(_CODE_PARTS.findall(sample)) >= 3:
+    if _TAG_SET is None:
+        for bit, rx in _RX.items():
+            if rx.search(sample):
+                bits |= bit
+        if not bits & CODING and len(_CODE_PARTS.findall(sample)) >= 3:
+            bits |= CODING
+        return bits
+    # RE2 reads UTF-8: encode once (an unpaired surrogate, which no JSON decoder here lets
+    # through, becomes "?" instead of an error)
+    data = sample.encode("utf-8", "replace")
+    tag_set, tag_bits = _TAG_SET
+    for i in tag_set.Match(data) or ():
+        bits |= tag_bits[i]
+    if not bits & CODING and len(_CODE_PARTS.findall(data)) >= 3:
         bits |= CODING
     return bits
 
