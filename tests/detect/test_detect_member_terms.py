@@ -242,3 +242,31 @@ def test_the_typical_candidate_is_weighed_by_accounts_not_by_exchanges() -> None
     assert typical["cot"] == 12 / 15  # by exchanges it would be 60 / 960
     core = _cluster(eng, heavy + light).stats
     assert core.n_cot / core.n < 0.1
+
+
+def _cot_member(eng: Engine, name: str, created: float, cot: int, n: int) -> None:
+    """An account created at ``created`` that sends ``n`` requests, ``cot`` asking for steps."""
+    eng.observe_account(AccountInfo(name, created, tier="startup", org_id=f"org-{name}"))
+    tags = [COT | REASON if i < cot else CHAT for i in range(n)]
+    _feed(eng, name, [T0 + i * HOUR for i in range(n)], [_ex(i, t) for i, t in enumerate(tags)])
+
+
+def test_a_payload_pattern_needs_strong_evidence_from_an_established_member_beside_young_ones() -> (
+    None
+):
+    eng = Engine()
+    young = [f"y{i}" for i in range(6)]
+    for name in young:  # a hydra's replacements: signed up an hour before their first request
+        _cot_member(eng, name, T0 - HOUR, 3, 4)
+    _cot_member(eng, "customer", T0 - 90 * 24 * HOUR, 3, 4)  # a long-standing customer
+    _cot_member(eng, "scripted", T0 - 90 * 24 * HOUR, 17, 17)  # established, steps every time
+    pattern = ((set(), set()), "cot", set(), set(young))
+    # the young member's three step-by-step requests of four follow the cluster's payload
+    assert eng._match_count(eng.accounts["y0"], pattern) == 3
+    # the customer's same three of four are what an ordinary user sends: no match
+    assert eng._match_count(eng.accounts["customer"], pattern) == 0
+    # seventeen of seventeen are beyond an ordinary user (chance < 1/1000 at a quarter)
+    assert eng._match_count(eng.accounts["scripted"], pattern) == 17
+    # in a cluster with no young members (aged accounts working low and slow), every member
+    # is a suspect: the customer-like share counts as it is
+    assert eng._match_count(eng.accounts["customer"], (pattern[0], "cot", set(), set())) == 3

@@ -501,12 +501,23 @@ class Engine:
         # a template's fixed sentence may sit before or after the slot: count both ends
         ends = sum(s.prefix.low(k) for k in pre) + sum(s.suffix.low(k) for k in suf - pre)
         best = min(s.n, ends)
-        if mode == "probe":
-            best = max(best, s.n_probe)
-        elif mode == "cot":
-            best = max(best, s.n_cot)
-        elif mode == "grading":
-            best = max(best, s.n_grade)
+        if mode:
+            payload = s.n_probe if mode == "probe" else s.n_cot if mode == "cot" else s.n_grade
+            # the payload is a pattern by its share of the member's own traffic; but where
+            # the cluster's suspects are its young accounts (a hydra's replacements), its
+            # established members are the population the campaign hides in (a reseller's
+            # long-standing customers, who ask for steps too, a few requests at a time): an
+            # established member matches only when that many of its requests would be far
+            # out of reach of an ordinary user who asks for the payload now and then. In a
+            # cluster of established accounts only (aged accounts working low and slow)
+            # every member is a suspect and its share counts as it is.
+            if payload > best and (
+                not young
+                or self._is_young(acct)
+                or s.n * _kl(payload / s.n, self._cl["mode_background"])
+                >= self._cl["mode_evidence"]
+            ):
+                best = payload
         return best
 
     def _shared_pattern(self, cluster: _Cluster) -> tuple:  # type: ignore[type-arg]
@@ -1226,6 +1237,19 @@ def poisson_sf(k: int, mu: float) -> float:
         term *= mu / i
         below += term
     return max(0.0, 1.0 - below)
+
+
+def _kl(q: float, p: float) -> float:
+    """Kullback-Leibler divergence of Bernoulli(q) from Bernoulli(p) when q > p, else 0.
+
+    ``n * _kl(k / n, p)`` is the Chernoff exponent of seeing ``k`` or more hits in ``n``
+    trials at rate ``p``: the chance is at most ``exp(-n * _kl(k / n, p))``."""
+    if q <= p:
+        return 0.0
+    out = q * math.log(q / p)
+    if q < 1.0:
+        out += (1.0 - q) * math.log((1.0 - q) / (1.0 - p))
+    return out
 
 
 def _clip(x: float, cap: float) -> float:
