@@ -270,3 +270,44 @@ def test_a_payload_pattern_needs_strong_evidence_from_an_established_member_besi
     # in a cluster with no young members (aged accounts working low and slow), every member
     # is a suspect: the customer-like share counts as it is
     assert eng._match_count(eng.accounts["customer"], (pattern[0], "cot", set(), set())) == 3
+
+
+def test_a_few_heavy_core_accounts_do_not_set_the_rates_a_light_member_is_compared_with() -> None:
+    from distillguard.detect.engine import _contrast
+    from distillguard.detect.enrich import TOOL
+
+    eng = Engine()
+    light = [f"l{i}" for i in range(10)]  # a hydra's light accounts: single-turn reasoning
+    heavy = ["h0"]  # another campaign's agent loop, in the same core
+    rest = [f"r{i}" for i in range(10)]  # the customers beside them: chat
+    _accounts(eng, light + heavy + rest, "free")
+    for j, m in enumerate(light):
+        _feed(
+            eng,
+            m,
+            [T0 + j + k * HOUR for k in range(10)],
+            [_ex(k, COT | REASON) for k in range(10)],
+        )
+    _feed(
+        eng,
+        "h0",
+        [T0 + k * 60.0 for k in range(2000)],
+        [_ex(k, TOOL | CODING) for k in range(2000)],
+    )
+    for j, m in enumerate(rest):
+        _feed(eng, m, [T0 + j + k * HOUR for k in range(10)], [_ex(k, CHAT) for k in range(10)])
+    core_members = light + heavy
+    cluster = _cluster(eng, core_members + rest)
+    core = _cluster(eng, core_members).stats
+    reasoning, chat = REASON | 16, 8 | 16  # kinds: capability bits, 8 = chat, 16 = single turn
+    pooled = _contrast(core, cluster.stats)
+    capped = _contrast(*eng._capped(core_members, core, cluster.stats))
+    assert pooled is not None and capped is not None
+    # pooled by exchange, the agent loop's 2,000 exchanges make reasoning rare in the core
+    # (100 of 2,100); capped at 4x the median account (40 exchanges), the light accounts'
+    # kind weighs far more, and the customers' chat still weighs against
+    assert capped[0][reasoning] > pooled[0][reasoning] + 1.5
+    assert capped[0][chat] < 0
+    # a core of alike accounts is left as it is
+    same = eng._capped(light, _cluster(eng, light).stats, cluster.stats)
+    assert same[0] is not None and same[0].n == 100

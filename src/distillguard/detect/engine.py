@@ -551,6 +551,36 @@ class Engine:
             ]
         return keep, self._content_mode(cluster), self._shared_cards(cluster), self._young(cluster)
 
+    def _capped(
+        self, matched: list[str], core: Stats, whole: Stats
+    ) -> tuple[Stats | _Rates, Stats | _Rates]:
+        """The core's counters for the member test, each account's capped at
+        ``contrast_cap`` times the median core account's exchanges; and the cluster's with
+        the core's replaced by them (so the other members' stay as they are).
+
+        Two campaigns can share one core (at the disclosed scale a hydra of light accounts
+        and a few thousand agent loops sending 8M exchanges): pooled by exchange, the heavy
+        few set every rate a light member is compared with, and the hydra's own accounts
+        score far below zero. Capped, each account counts up to a few typical accounts'
+        worth; where the core is one campaign of alike accounts nothing changes.
+        """
+        cap_x = self._cl["contrast_cap"]
+        sizes = sorted(self.accounts[m].stats.n for m in matched)
+        if not cap_x or not sizes:
+            return core, whole
+        cap = cap_x * sizes[len(sizes) // 2]
+        if sizes[-1] <= cap:
+            return core, whole
+        capped = _Rates()
+        for m in matched:
+            st = self.accounts[m].stats
+            capped.add(st, min(1.0, cap / st.n))
+        adjusted = _Rates()
+        adjusted.add(whole, 1.0)
+        adjusted.add(core, -1.0)
+        adjusted.add(capped, 1.0)
+        return capped, adjusted
+
     def _young_prior(self, cluster: _Cluster, matched: list[str]) -> float:
         """Log odds that a young member of this cluster belongs to its core (base rate)."""
         core = set(matched)
@@ -969,7 +999,9 @@ class Engine:
             core, matched = self._core(cluster, typical)
             a = assess(core, self.policy, prior, len(matched), self._ties(cluster, matched))
         cluster.assessment = a
-        cluster.contrast = _contrast(core, cluster.stats) if matched else None
+        cluster.contrast = (
+            _contrast(*self._capped(matched, core, cluster.stats)) if matched else None
+        )
         cluster.prior = self._young_prior(cluster, matched)
         cluster.burst_w = self._burst_weights(cluster, matched)
         cluster.tier_w = self._tier_weights(cluster, matched) if self._cl["tier_weight_cap"] else {}
@@ -1268,7 +1300,29 @@ def _uses(s: Stats, prefixes: frozenset[int], suffixes: frozenset[int]) -> int:
     return min(k, s.n)
 
 
-def _member_counts(s: Stats) -> list[tuple[int, int]]:
+class _Rates:
+    """The counters the member test reads (``n``, kinds, tags, saturation, new-model use,
+    session starts) as weighted sums of streams' (:meth:`Engine._capped`)."""
+
+    __slots__ = ("n", "n_avail", "n_kind", "n_new", "n_sat", "n_tag", "starts")
+
+    def __init__(self) -> None:
+        self.n = self.n_sat = self.n_new = self.n_avail = 0.0
+        self.n_kind = [0.0] * N_KINDS
+        self.n_tag = [0.0] * len(TAGS)
+        self.starts = [0.0] * 6
+
+    def add(self, s: Stats | _Rates, w: float) -> None:
+        self.n += w * s.n
+        self.n_sat += w * s.n_sat
+        self.n_new += w * s.n_new
+        self.n_avail += w * s.n_avail
+        self.n_kind = [a + w * b for a, b in zip(self.n_kind, s.n_kind, strict=True)]
+        self.n_tag = [a + w * b for a, b in zip(self.n_tag, s.n_tag, strict=True)]
+        self.starts = [a + w * b for a, b in zip(self.starts, s.starts, strict=True)]
+
+
+def _member_counts(s: Stats | _Rates) -> list[tuple[float, float]]:
     """Per-exchange binary features a member's traffic is compared on: (hits, trials).
 
     Most are asked of every exchange; going to a newly released model only of the
@@ -1280,7 +1334,7 @@ def _member_counts(s: Stats) -> list[tuple[int, int]]:
     return [*((s.n_tag[i], n) for i in _PAYLOAD_TAGS), (s.n_sat, n), (s.n_new, s.n_avail)]
 
 
-def _kind_weights(core: Stats, whole: Stats) -> tuple[float, ...]:
+def _kind_weights(core: Stats | _Rates, whole: Stats | _Rates) -> tuple[float, ...]:
     """log p_core(kind) / p_rest(kind) per exchange kind, smoothed and clipped.
 
     A kind is the joint of an exchange's capability tags and whether it is single-turn
@@ -1297,7 +1351,7 @@ def _kind_weights(core: Stats, whole: Stats) -> tuple[float, ...]:
     return tuple(out)
 
 
-def _contrast(core: Stats, whole: Stats) -> list[tuple[float, ...]] | None:
+def _contrast(core: Stats | _Rates, whole: Stats | _Rates) -> list[tuple[float, ...]] | None:
     """Member-test weights: the per-kind weights, then (log p_core / p_rest,
     log (1 - p_core) / (1 - p_rest)) per binary feature, then the session-start hours'."""
     rest_n = whole.n - core.n
