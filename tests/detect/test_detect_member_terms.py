@@ -311,3 +311,28 @@ def test_a_few_heavy_core_accounts_do_not_set_the_rates_a_light_member_is_compar
     # a core of alike accounts is left as it is
     same = eng._capped(light, _cluster(eng, light).stats, cluster.stats)
     assert same[0] is not None and same[0].n == 100
+
+
+def test_a_cluster_that_is_nearly_all_core_is_contrasted_with_the_platforms_accounts() -> None:
+    eng = Engine()
+    core = [f"c{i}" for i in range(19)]
+    straggler = ["s0"]  # one linked account outside the core: no population to compare with
+    platform = [f"p{i}" for i in range(30)]  # ordinary accounts elsewhere: chat
+    _accounts(eng, core + straggler + platform, "free")
+    for j, m in enumerate(core + straggler):
+        _feed(
+            eng,
+            m,
+            [T0 + j + k * HOUR for k in range(10)],
+            [_ex(k, COT | REASON) for k in range(10)],
+        )
+    for j, m in enumerate(platform):
+        _feed(eng, m, [T0 + j + k * HOUR for k in range(10)], [_ex(k, CHAT) for k in range(10)])
+    eng.now = T0 + 20 * HOUR
+    cluster = _cluster(eng, core + straggler)
+    bg = eng._background_contrast(cluster, core, _cluster(eng, core).stats)
+    assert bg is not None
+    reasoning, chat = REASON | 16, 8 | 16  # kinds: capability bits, 8 = chat, 16 = single turn
+    assert bg[0][reasoning] > 2.0 and bg[0][chat] < -2.0
+    # half the cluster outside the core: those members are the population it is compared with
+    assert eng._background_contrast(cluster, core[:10], _cluster(eng, core[:10]).stats) is None

@@ -106,6 +106,7 @@ class _Cluster:
         "assessment",
         "burst_w",
         "contrast",
+        "contrast_bg",
         "convicted",
         "members",
         "next_due",
@@ -126,6 +127,8 @@ class _Cluster:
         self.convicted = False
         # per-feature log-likelihood weights: core members' traffic vs the other members'
         self.contrast: list[tuple[float, ...]] | None = None
+        # the same weights with the platform's ordinary accounts as the other side
+        self.contrast_bg: list[tuple[float, ...]] | None = None
         self.prior = 0.0  # log odds that a young member is one of the core
         self.burst_w = (0.0, 0.0)  # log-likelihood weights of a sign-up burst: core vs rest
         self.tier_w: dict[str | None, float] = {}  # log-likelihood weight of each account tier
@@ -204,6 +207,8 @@ class Engine:
         # how often each template end (first / last sentence) occurs over the whole log: a
         # phrase the whole population types is nobody's pattern (see _shared_pattern)
         self._own_share = float(self._cl["pattern_own_share"])
+        self._bg_ids: list[str] = []  # a sample of the platform's accounts (member test)
+        self._bg_at = float("-inf")
         self._phrases = (KeyCounts(), KeyCounts())
 
     # ------------------------------------------------------------------ input
@@ -581,6 +586,44 @@ class Engine:
         adjusted.add(capped, 1.0)
         return capped, adjusted
 
+    def _background_contrast(
+        self, cluster: _Cluster, matched: list[str], core: Stats
+    ) -> list[tuple[float, ...]] | None:
+        """The member test's weights with the platform's accounts outside the cluster as the
+        other side: a sample of ``background_accounts`` accounts (refreshed every
+        ``rebuild_seconds`` of log time), each counted up to 4x the median sampled
+        account's exchanges. Inside a cluster whose members outside the core are the
+        campaign's own (aged accounts that missed the core), the in-cluster contrast
+        compares the campaign with itself; this one compares it with ordinary traffic.
+        Only for clusters whose core holds ``background_core_share`` of the active
+        members: where more of them are outside it, they are the ordinary population
+        (a reseller's customers, who may well differ from the platform's average user)."""
+        k = int(self._cl["background_accounts"])
+        if not k or not matched:
+            return None
+        active = sum(1 for m in cluster.members if self.accounts[m].stats.n)
+        if len(matched) < self._cl["background_core_share"] * active:
+            # enough of the linked accounts are outside the core to stand for the ordinary
+            # traffic around it (a reseller's customers): they are the other side
+            return None
+        if self.now >= self._bg_at + self._rebuild_s:
+            self._bg_at = self.now
+            ids = list(self.accounts)
+            self._bg_ids = ids[:: max(1, len(ids) // k)][:k]
+        inside = set(cluster.members)
+        sample = [m for m in self._bg_ids if m not in inside and self.accounts[m].stats.n]
+        if len(sample) < 20:
+            return None
+        sizes = sorted(self.accounts[m].stats.n for m in sample)
+        cap = 4.0 * sizes[len(sizes) // 2]
+        core_r, _ = self._capped(matched, core, core)
+        both = _Rates()
+        both.add(core_r, 1.0)
+        for m in sample:
+            st = self.accounts[m].stats
+            both.add(st, min(1.0, cap / st.n))
+        return _contrast(core_r, both)
+
     def _young_prior(self, cluster: _Cluster, matched: list[str]) -> float:
         """Log odds that a young member of this cluster belongs to its core (base rate)."""
         core = set(matched)
@@ -884,20 +927,20 @@ class Engine:
             or s.first_ts - created > self._cl["young_days"] * 86400.0
         ):
             return None
-        llr = 0.0
-        for w, k in zip(contrast[0], s.n_kind, strict=True):
-            llr += w * k
-        for (hit, miss), (k, trials) in zip(contrast[1:-1], _member_counts(s), strict=True):
-            llr += k * hit + (trials - k) * miss
         wording = cluster.wording
+        worded = 0.0
         if wording is not None:
             k = _uses(s, wording[0], wording[1])
-            llr += k * wording[2] + (s.n - k) * wording[3]
+            worded = k * wording[2] + (s.n - k) * wording[3]
         # exchanges of one session are not independent observations (a customer's homework
         # session asks for steps five times running): count the evidence per session
-        llr *= min(1.0, sum(s.starts) / s.n)
-        for w, k in zip(contrast[-1], s.starts, strict=True):
-            llr += w * k
+        per_session = min(1.0, sum(s.starts) / s.n)
+        llr = _traffic_llr(contrast, s, worded, per_session)
+        if cluster.contrast_bg is not None:
+            # against the platform's ordinary accounts instead: the better of two tests,
+            # so it pays for the choice (log 2)
+            bg = _traffic_llr(cluster.contrast_bg, s, worded, per_session) - _LN2
+            llr = max(llr, bg)
         pace = cluster.pace
         if pace is not None:
             k, t = _early(s)
@@ -1002,6 +1045,7 @@ class Engine:
         cluster.contrast = (
             _contrast(*self._capped(matched, core, cluster.stats)) if matched else None
         )
+        cluster.contrast_bg = self._background_contrast(cluster, matched, core)
         cluster.prior = self._young_prior(cluster, matched)
         cluster.burst_w = self._burst_weights(cluster, matched)
         cluster.tier_w = self._tier_weights(cluster, matched) if self._cl["tier_weight_cap"] else {}
@@ -1320,6 +1364,25 @@ class _Rates:
         self.n_kind = [a + w * b for a, b in zip(self.n_kind, s.n_kind, strict=True)]
         self.n_tag = [a + w * b for a, b in zip(self.n_tag, s.n_tag, strict=True)]
         self.starts = [a + w * b for a, b in zip(self.starts, s.starts, strict=True)]
+
+
+_LN2 = math.log(2.0)
+
+
+def _traffic_llr(
+    contrast: list[tuple[float, ...]], s: Stats, worded: float, per_session: float
+) -> float:
+    """A member's own traffic under one contrast: kinds, payload tags, saturation and
+    new-model use, plus the wording term, counted per session; plus the start hours."""
+    llr = worded
+    for w, k in zip(contrast[0], s.n_kind, strict=True):
+        llr += w * k
+    for (hit, miss), (k, trials) in zip(contrast[1:-1], _member_counts(s), strict=True):
+        llr += k * hit + (trials - k) * miss
+    llr *= per_session
+    for w, k in zip(contrast[-1], s.starts, strict=True):
+        llr += w * k
+    return llr
 
 
 def _member_counts(s: Stats | _Rates) -> list[tuple[float, float]]:
