@@ -207,7 +207,8 @@ class Engine:
         # how often each template end (first / last sentence) occurs over the whole log: a
         # phrase the whole population types is nobody's pattern (see _shared_pattern)
         self._own_share = float(self._cl["pattern_own_share"])
-        self._bg_ids: list[str] = []  # a sample of the platform's accounts (member test)
+        # a sample of the platform's accounts for the member test (see _background)
+        self._bg: tuple[_Rates, dict[str, _Rates]] = (_Rates(), {})
         self._bg_at = float("-inf")
         self._phrases = (KeyCounts(), KeyCounts())
 
@@ -598,31 +599,47 @@ class Engine:
         Only for clusters whose core holds ``background_core_share`` of the active
         members: where more of them are outside it, they are the ordinary population
         (a reseller's customers, who may well differ from the platform's average user)."""
-        k = int(self._cl["background_accounts"])
-        if not k or not matched:
+        if not self._cl["background_accounts"] or not matched:
             return None
         active = sum(1 for m in cluster.members if self.accounts[m].stats.n)
         if len(matched) < self._cl["background_core_share"] * active:
             # enough of the linked accounts are outside the core to stand for the ordinary
             # traffic around it (a reseller's customers): they are the other side
             return None
-        if self.now >= self._bg_at + self._rebuild_s:
-            self._bg_at = self.now
-            ids = list(self.accounts)
-            self._bg_ids = ids[:: max(1, len(ids) // k)][:k]
-        inside = set(cluster.members)
-        sample = [m for m in self._bg_ids if m not in inside and self.accounts[m].stats.n]
-        if len(sample) < 20:
+        total, parts = self._background()
+        members = set(cluster.members)
+        inside = [m for m in parts if m in members]
+        if len(parts) - len(inside) < 20:
             return None
-        sizes = sorted(self.accounts[m].stats.n for m in sample)
-        cap = 4.0 * sizes[len(sizes) // 2]
-        core_r, _ = self._capped(matched, core, core)
         both = _Rates()
+        both.add(total, 1.0)
+        for m in inside:  # the cluster's own accounts are not its background
+            both.add(parts[m], -1.0)
+        core_r, _ = self._capped(matched, core, core)
         both.add(core_r, 1.0)
-        for m in sample:
-            st = self.accounts[m].stats
-            both.add(st, min(1.0, cap / st.n))
         return _contrast(core_r, both)
+
+    def _background(self) -> tuple[_Rates, dict[str, _Rates]]:
+        """The sampled platform accounts' counters, summed, and each one's share of the sum;
+        recomputed at most every ``rebuild_seconds`` of log time (a slowly moving reference,
+        so a cluster re-score costs a subtraction per sampled member, not a walk)."""
+        if self.now < self._bg_at + self._rebuild_s:
+            return self._bg
+        self._bg_at = self.now
+        k = int(self._cl["background_accounts"])
+        ids = list(self.accounts)
+        sample = [m for m in ids[:: max(1, len(ids) // k)][:k] if self.accounts[m].stats.n]
+        total, parts = _Rates(), {}
+        if sample:
+            sizes = sorted(self.accounts[m].stats.n for m in sample)
+            cap = 4.0 * sizes[len(sizes) // 2]
+            for m in sample:
+                st = self.accounts[m].stats
+                part = parts[m] = _Rates()
+                part.add(st, min(1.0, cap / st.n))
+                total.add(part, 1.0)
+        self._bg = (total, parts)
+        return self._bg
 
     def _young_prior(self, cluster: _Cluster, matched: list[str]) -> float:
         """Log odds that a young member of this cluster belongs to its core (base rate)."""
