@@ -14,25 +14,15 @@ from pathlib import Path
 import orjson
 import pytest
 
-from distillguard.detect.enrich import CODING, tag_text
+from distillguard.detect.enrich import tag_each, tag_sample, tag_text
 
 # the module, not the package's ``enrich`` function of the same name
 enrich_module = importlib.import_module("distillguard.detect.enrich")
 
-_RX = enrich_module._RX
-_CODE_PARTS = enrich_module._CODE_PARTS
-
 
 def _reference(text: str) -> int:
     """Each tag pattern run on its own (what the Set replaces)."""
-    sample = (text if len(text) <= 1600 else f"{text[:1000]}\n{text[-600:]}").lower()
-    bits = 0
-    for bit, rx in _RX.items():
-        if rx.search(sample):
-            bits |= bit
-    if not bits & CODING and len(_CODE_PARTS.findall(sample)) >= 3:
-        bits |= CODING
-    return bits
+    return tag_each(tag_sample(text))
 
 
 HAND = [

@@ -188,23 +188,35 @@ _TAG_SET = _tag_set()
 
 def tag_text(text: str) -> int:
     """Capability bits found in a prompt's text (without ``tool_use`` and ``chat``)."""
-    bits = 0
-    # instructions sit at the ends of a prompt; the middle is the slot (a document, code)
-    sample = (text if len(text) <= 1600 else f"{text[:1000]}\n{text[-600:]}").lower()
+    sample = tag_sample(text)
     if _TAG_SET is None:
-        for bit, rx in _RX.items():
-            if rx.search(sample):
-                bits |= bit
-        if not bits & CODING and len(_CODE_PARTS.findall(sample)) >= 3:
-            bits |= CODING
-        return bits
+        return tag_each(sample)
     # RE2 reads UTF-8: encode once (an unpaired surrogate, which no JSON decoder here lets
     # through, becomes "?" instead of an error)
     data = sample.encode("utf-8", "replace")
     tag_set, tag_bits = _TAG_SET
+    bits = 0
     for i in tag_set.Match(data) or ():
         bits |= tag_bits[i]
     if not bits & CODING and len(_CODE_PARTS.findall(data)) >= 3:
+        bits |= CODING
+    return bits
+
+
+def tag_sample(text: str) -> str:
+    """The part of a text the taggers read, lower-cased: instructions sit at the ends of a
+    prompt, the middle is the slot (a document, code)."""
+    return (text if len(text) <= 1600 else f"{text[:1000]}\n{text[-600:]}").lower()
+
+
+def tag_each(sample: str) -> int:
+    """:func:`tag_text` of a :func:`tag_sample` with each tagger run on its own: the
+    reference the one-scan ``Set`` must equal, and the path when a tagger is not RE2."""
+    bits = 0
+    for bit, rx in _RX.items():
+        if rx.search(sample):
+            bits |= bit
+    if not bits & CODING and len(_CODE_PARTS.findall(sample)) >= 3:
         bits |= CODING
     return bits
 
