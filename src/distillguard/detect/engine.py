@@ -588,18 +588,19 @@ class Engine:
         return capped, adjusted
 
     def _background_contrast(
-        self, cluster: _Cluster, matched: list[str], core: Stats
+        self, cluster: _Cluster, matched: list[str], core: Stats | _Rates
     ) -> list[tuple[float, ...]] | None:
         """The member test's weights with the platform's accounts outside the cluster as the
         other side: a sample of ``background_accounts`` accounts (refreshed every
-        ``rebuild_seconds`` of log time), each counted up to 4x the median sampled
-        account's exchanges. Inside a cluster whose members outside the core are the
-        campaign's own (aged accounts that missed the core), the in-cluster contrast
-        compares the campaign with itself; this one compares it with ordinary traffic.
+        ``rebuild_seconds`` of log time), each counted up to ``contrast_cap`` times the
+        median sampled account's exchanges, against ``core`` (already capped). Inside a
+        cluster whose members outside the core are the campaign's own (aged accounts that
+        missed the core), the in-cluster contrast compares the campaign with itself; this
+        one compares it with ordinary traffic.
         Only for clusters whose core holds ``background_core_share`` of the active
         members: where more of them are outside it, they are the ordinary population
         (a reseller's customers, who may well differ from the platform's average user)."""
-        if not self._cl["background_accounts"] or not matched:
+        if not self._cl["background_accounts"]:
             return None
         active = sum(1 for m in cluster.members if self.accounts[m].stats.n)
         if len(matched) < self._cl["background_core_share"] * active:
@@ -615,9 +616,8 @@ class Engine:
         both.add(total, 1.0)
         for m in inside:  # the cluster's own accounts are not its background
             both.add(parts[m], -1.0)
-        core_r, _ = self._capped(matched, core, core)
-        both.add(core_r, 1.0)
-        return _contrast(core_r, both)
+        both.add(core, 1.0)
+        return _contrast(core, both)
 
     def _background(self) -> tuple[_Rates, dict[str, _Rates]]:
         """The sampled platform accounts' counters, summed, and each one's share of the sum;
@@ -632,7 +632,7 @@ class Engine:
         total, parts = _Rates(), {}
         if sample:
             sizes = sorted(self.accounts[m].stats.n for m in sample)
-            cap = 4.0 * sizes[len(sizes) // 2]
+            cap = (self._cl["contrast_cap"] or math.inf) * sizes[len(sizes) // 2]
             for m in sample:
                 st = self.accounts[m].stats
                 part = parts[m] = _Rates()
@@ -1059,10 +1059,12 @@ class Engine:
             core, matched = self._core(cluster, typical)
             a = assess(core, self.policy, prior, len(matched), self._ties(cluster, matched))
         cluster.assessment = a
-        cluster.contrast = (
-            _contrast(*self._capped(matched, core, cluster.stats)) if matched else None
-        )
-        cluster.contrast_bg = self._background_contrast(cluster, matched, core)
+        if matched:
+            capped, adjusted = self._capped(matched, core, cluster.stats)
+            cluster.contrast = _contrast(capped, adjusted)
+            cluster.contrast_bg = self._background_contrast(cluster, matched, capped)
+        else:
+            cluster.contrast = cluster.contrast_bg = None
         cluster.prior = self._young_prior(cluster, matched)
         cluster.burst_w = self._burst_weights(cluster, matched)
         cluster.tier_w = self._tier_weights(cluster, matched) if self._cl["tier_weight_cap"] else {}
