@@ -20,6 +20,7 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import add, sub
 from typing import Any
 
 from distillguard._types import Verdict
@@ -109,6 +110,7 @@ class _Cluster:
         "contrast_bg",
         "convicted",
         "members",
+        "name",
         "next_due",
         "pace",
         "pattern",
@@ -123,6 +125,7 @@ class _Cluster:
         self.pattern: tuple | None = None  # type: ignore[type-arg]
         self.stats = Stats()
         self.members: list[str] = []
+        self.name = (0, "")  # (members counted, cluster_name) -- see :meth:`cid`
         self.assessment: Assessment | None = None
         self.convicted = False
         # per-feature log-likelihood weights: core members' traffic vs the other members'
@@ -136,6 +139,13 @@ class _Cluster:
         self.wording: tuple[frozenset[int], frozenset[int], float, float] | None = None
         # sessions per second after the first: (log rate ratio core / rest, rate difference)
         self.pace: tuple[float, float] | None = None
+
+    def cid(self) -> str:
+        """:func:`cluster_name` of the members, recomputed only when they changed (members
+        are only ever appended; a rebuild makes new clusters)."""
+        if self.name[0] != len(self.members):
+            self.name = (len(self.members), cluster_name(self.members))
+        return self.name[1]
 
 
 def _due(n: int) -> bool:
@@ -1198,7 +1208,7 @@ class Engine:
         if verdict.at_least(Verdict.THROTTLE) and acct.flagged_ts is None:
             acct.flagged_ts = self.now
         evidence = describe(reasons, prof) if prof else []
-        cid = cluster_name(cluster.members) if in_cluster and cluster else None
+        cid = cluster.cid() if in_cluster and cluster else None
         if cid:
             evidence.insert(0, f"one of {len(cluster.members)} linked accounts")  # type: ignore[union-attr]
         changes.append(
@@ -1380,6 +1390,12 @@ class _Rates:
         self.n_sat += w * s.n_sat
         self.n_new += w * s.n_new
         self.n_avail += w * s.n_avail
+        if w == 1.0 or w == -1.0:  # most calls: the same sums as below, without the products
+            op = add if w == 1.0 else sub
+            self.n_kind = list(map(op, self.n_kind, s.n_kind))
+            self.n_tag = list(map(op, self.n_tag, s.n_tag))
+            self.starts = list(map(op, self.starts, s.starts))
+            return
         self.n_kind = [a + w * b for a, b in zip(self.n_kind, s.n_kind, strict=True)]
         self.n_tag = [a + w * b for a, b in zip(self.n_tag, s.n_tag, strict=True)]
         self.starts = [a + w * b for a, b in zip(self.starts, s.starts, strict=True)]

@@ -14,6 +14,7 @@ scores.
 from __future__ import annotations
 
 import math
+from operator import add
 from typing import Any
 
 from distillguard.detect.enrich import CHAT, COT, GRADE, REWRITE, SYSX, TAGS, TOOL, Enriched
@@ -249,29 +250,30 @@ class Stats:
         if len(self.days) < 64:
             self.days |= other.days
         self.n += other.n
-        self.first_ts = min(self.first_ts, other.first_ts)
-        self.last_ts = max(self.last_ts, other.last_ts)
-        for name in (
-            "n_cot",
-            "n_grade",
-            "n_probe",
-            "n_rewrite",
-            "n_sat",
-            "n_single",
-            "n_sysx",
-            "n_harvest",
-            "n_avail",
-            "n_new",
-            "early_starts",
-            "gap_n",
-            "gap_s",
-            "gap_ss",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.n_tag = [a + b for a, b in zip(self.n_tag, other.n_tag, strict=True)]
-        self.n_kind = [a + b for a, b in zip(self.n_kind, other.n_kind, strict=True)]
-        self.hours = [a + b for a, b in zip(self.hours, other.hours, strict=True)]
-        self.starts = [a + b for a, b in zip(self.starts, other.starts, strict=True)]
+        if other.first_ts < self.first_ts:
+            self.first_ts = other.first_ts
+        if other.last_ts > self.last_ts:
+            self.last_ts = other.last_ts
+        # spelled out (not a getattr / setattr loop): a cluster re-score merges every
+        # member's counters, twice
+        self.n_cot += other.n_cot
+        self.n_grade += other.n_grade
+        self.n_probe += other.n_probe
+        self.n_rewrite += other.n_rewrite
+        self.n_sat += other.n_sat
+        self.n_single += other.n_single
+        self.n_sysx += other.n_sysx
+        self.n_harvest += other.n_harvest
+        self.n_avail += other.n_avail
+        self.n_new += other.n_new
+        self.early_starts += other.early_starts
+        self.gap_n += other.gap_n
+        self.gap_s += other.gap_s
+        self.gap_ss += other.gap_ss
+        self.n_tag = list(map(add, self.n_tag, other.n_tag))
+        self.n_kind = list(map(add, self.n_kind, other.n_kind))
+        self.hours = list(map(add, self.hours, other.hours))
+        self.starts = list(map(add, self.starts, other.starts))
 
 
 def profile(s: Stats) -> dict[str, Any]:
