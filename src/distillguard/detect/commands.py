@@ -16,7 +16,6 @@ import orjson
 
 from distillguard.detect.batch import detect_store, write_results
 from distillguard.detect.engine import organisation
-from distillguard.detect.evaluate import evaluate, format_report
 from distillguard.detect.policy import load_policy
 from distillguard.errors import ConfigError, InputError
 
@@ -140,6 +139,9 @@ def configure_eval(parser: argparse.ArgumentParser) -> None:
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    # imported here: scikit-learn's import costs ~2 s that `detect` has no use for
+    from distillguard.detect.evaluate import evaluate, format_report
+
     results = Path(args.results)
     with _opened(args, need=False) as store:
         metrics = evaluate(Path(args.labels), results, store.con if store else None)
