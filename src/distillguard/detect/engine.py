@@ -1069,33 +1069,31 @@ class Engine:
             core, matched = self._core(cluster, typical)
             a = assess(core, self.policy, prior, len(matched), self._ties(cluster, matched))
         cluster.assessment = a
-        if matched:
-            capped, adjusted = self._capped(matched, core, cluster.stats)
-            cluster.contrast = _contrast(capped, adjusted)
-            cluster.contrast_bg = self._background_contrast(cluster, matched, capped)
-        else:
-            cluster.contrast = cluster.contrast_bg = None
-        cluster.prior = self._young_prior(cluster, matched)
-        cluster.burst_w = self._burst_weights(cluster, matched)
-        cluster.tier_w = self._tier_weights(cluster, matched) if self._cl["tier_weight_cap"] else {}
-        cluster.pace = self._pace(cluster, matched) if matched and self._cl["pace"] else None
-        cluster.wording = (
-            self._wording(cluster, matched) if matched and self._cl["wording_ratio"] else None
-        )
         # coordination means several organisations: one org's own accounts (a university
         # cohort, an enterprise's teams) are judged one by one, never as a cluster
-        orgs = {organisation(m, self.accounts[m].info) for m in matched}
-        active = sum(1 for m in cluster.members if self.accounts[m].stats.n)
         cluster.convicted = (
             a.score >= self._thr["throttle"]
             and len(matched) >= self._cl["min_accounts"]
-            and len(orgs) >= self._cl["min_accounts"]
+            and len({organisation(m, self.accounts[m].info) for m in matched})
+            >= self._cl["min_accounts"]
             # a core that is a small minority of the linked accounts is more likely a
             # selection (the CoT askers among a popular client's users) than a campaign
-            and len(matched) >= self._cl["core_share"] * active
+            and len(matched)
+            >= self._cl["core_share"] * sum(1 for m in cluster.members if self.accounts[m].stats.n)
         )
         if not cluster.convicted:
+            # the member test below is read only beside a convicted cluster; until then it
+            # keeps what it was at the last conviction (what the evidence of a member
+            # convicted on its odds then quotes)
             return
+        capped, adjusted = self._capped(matched, core, cluster.stats)
+        cluster.contrast = _contrast(capped, adjusted)
+        cluster.contrast_bg = self._background_contrast(cluster, matched, capped)
+        cluster.prior = self._young_prior(cluster, matched)
+        cluster.burst_w = self._burst_weights(cluster, matched)
+        cluster.tier_w = self._tier_weights(cluster, matched) if self._cl["tier_weight_cap"] else {}
+        cluster.pace = self._pace(cluster, matched) if self._cl["pace"] else None
+        cluster.wording = self._wording(cluster, matched) if self._cl["wording_ratio"] else None
         # every member is re-decided now, not only at its own next exchange: an account that
         # went quiet is still matched (or ranked) against the cluster as it stands
         for m in cluster.members:
