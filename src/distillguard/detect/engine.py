@@ -1005,7 +1005,10 @@ class Engine:
         """A member's content must resemble the core's, however it matched the pattern."""
         return self._consistent(acct.stats, core)
 
-    def _core(self, cluster: _Cluster, profile: dict[str, float] | None) -> tuple[Stats, list[str]]:
+    def _core(
+        self, cluster: _Cluster, profile: dict[str, float] | None, *, merge: bool = True
+    ) -> tuple[Stats, list[str]]:
+        """The core's counters (summed only with ``merge``) and its members."""
         core = Stats()
         matched_n = 0
         matched: list[str] = []
@@ -1017,7 +1020,8 @@ class Engine:
             count = self._match_count(acct, cluster.pattern, core=True)
             if count >= self._need(s.n) and self._consistent_member(acct, cluster.pattern, profile):
                 matched.append(m)
-                core.merge_scalars(s)
+                if merge:
+                    core.merge_scalars(s)
                 matched_n += count
         if matched:
             core.prefix.counts = {1: min(matched_n, core.n)}
@@ -1062,12 +1066,19 @@ class Engine:
         """
         cluster.pattern = self._shared_pattern(cluster)
         prior = self._ev["cluster_prior"]
-        core, matched = self._core(cluster, None)
-        a = assess(core, self.policy, prior, len(matched))
+        by_accounts = bool(self._cl["core_by_accounts"])
+        # a first pass without the content test; summed only where its profile is used
+        core, matched = self._core(cluster, None, merge=not by_accounts)
         if matched:
-            typical = self._typical(matched) if self._cl["core_by_accounts"] else a.profile
+            typical = (
+                self._typical(matched)
+                if by_accounts
+                else assess(core, self.policy, prior, len(matched)).profile
+            )
             core, matched = self._core(cluster, typical)
             a = assess(core, self.policy, prior, len(matched), self._ties(cluster, matched))
+        else:
+            a = assess(core, self.policy, prior, 0)
         cluster.assessment = a
         # coordination means several organisations: one org's own accounts (a university
         # cohort, an enterprise's teams) are judged one by one, never as a cluster
