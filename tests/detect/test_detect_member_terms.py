@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from distillguard._types import Verdict
-from distillguard.detect.engine import AccountInfo, Engine, _Cluster
+from distillguard.detect.engine import AccountInfo, Engine, _Cluster, _worded
 from distillguard.detect.enrich import CHAT, CODING, COT, REASON, Enriched
 
 T0 = 1_771_200_000.0  # a Monday, 2026-02-16
@@ -95,9 +95,33 @@ def test_the_cores_own_wording_weighs_but_a_phrase_everyone_in_the_cluster_uses_
         _feed(eng, m, times, [_ex(5000 + 100 * j + k, suffix=s) for k, s in enumerate(ends)])
     wording = eng._wording(_cluster(eng, core + rest), core)
     assert wording is not None
-    prefixes, suffixes, hit, miss = wording
+    prefixes, suffixes, _, _ = wording
     assert suffixes == frozenset({42}) and not prefixes
-    assert hit > 2.0 and miss < 0.0
+    # one request in the phrase weighs for the core, one without it against
+    assert _worded(wording, 1.0, 1.0) > 2.0 and _worded(wording, 0.0, 1.0) < 0.0
+
+
+def test_wording_of_one_campaign_in_a_mixed_core_does_not_count_against_the_other() -> None:
+    # a core of two campaigns: 4 script accounts that end every request with phrase 42 and
+    # 16 light accounts that never do; the 10 other members never do either
+    eng = Engine()
+    script = [f"s{i}" for i in range(4)]
+    light = [f"l{i}" for i in range(16)]
+    rest = [f"r{i}" for i in range(10)]
+    _accounts(eng, script + light + rest, "free")
+    for j, m in enumerate(script):
+        times = [T0 + j * 50 + k * 600 for k in range(40)]
+        _feed(eng, m, times, [_ex(100 * j + k, suffix=42) for k in range(40)])
+    for j, m in enumerate(light + rest):
+        times = [T0 + j * 50 + k * 600 for k in range(10)]
+        _feed(eng, m, times, [_ex(10_000 + 100 * j + k) for k in range(10)])
+    wording = eng._wording(_cluster(eng, script + light + rest), script + light)
+    assert wording is not None
+    # a light account's 10 requests without the phrase cost no more than the light
+    # accounts' share of the core (log 16/20); pooled by request they would cost ~3 nats
+    assert _worded(wording, 0.0, 10.0) > math.log(16 / 20) - 0.05
+    # and a script account's requests in the phrase still weigh strongly for the core
+    assert _worded(wording, 10.0, 10.0) > 10.0
 
 
 def test_no_wording_term_when_the_core_and_the_rest_phrase_things_alike() -> None:

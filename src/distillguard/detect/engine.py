@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -136,7 +137,7 @@ class _Cluster:
         self.burst_w = (0.0, 0.0)  # log-likelihood weights of a sign-up burst: core vs rest
         self.tier_w: dict[str | None, float] = {}  # log-likelihood weight of each account tier
         # the core's own wording (first / last sentences) and its (hit, miss) weights
-        self.wording: tuple[frozenset[int], frozenset[int], float, float] | None = None
+        self.wording: _Wording | None = None
         # sessions per second after the first: (log rate ratio core / rest, rate difference)
         self.pace: tuple[float, float] | None = None
 
@@ -580,12 +581,8 @@ class Engine:
         score far below zero. Capped, each account counts up to a few typical accounts'
         worth; where the core is one campaign of alike accounts nothing changes.
         """
-        cap_x = self._cl["contrast_cap"]
-        sizes = sorted(self.accounts[m].stats.n for m in matched)
-        if not cap_x or not sizes:
-            return core, whole
-        cap = cap_x * sizes[len(sizes) // 2]
-        if sizes[-1] <= cap:
+        cap = self._contrast_cap(matched)
+        if all(self.accounts[m].stats.n <= cap for m in matched):
             return core, whole
         capped = _Rates()
         for m in matched:
@@ -596,6 +593,15 @@ class Engine:
         adjusted.add(core, -1.0)
         adjusted.add(capped, 1.0)
         return capped, adjusted
+
+    def _contrast_cap(self, matched: list[str]) -> float:
+        """Exchanges up to which a core account counts in the member test:
+        ``contrast_cap`` times the median core account's (infinite when 0)."""
+        cap_x = self._cl["contrast_cap"]
+        sizes = sorted(self.accounts[m].stats.n for m in matched)
+        if not cap_x or not sizes:
+            return math.inf
+        return float(cap_x * sizes[len(sizes) // 2])
 
     def _background_contrast(
         self, cluster: _Cluster, matched: list[str], core: Stats | _Rates
@@ -663,7 +669,18 @@ class Engine:
                     outside += 1
         return math.log((inside + 1) / (outside + 1))
 
-    def _burst_weights(self, cluster: _Cluster, matched: list[str]) -> tuple[float, float]:
+    def _others(self, cluster: _Cluster, matched: list[str], others: list[str] | None) -> list[str]:
+        """The accounts a young member's sign-up and tier are weighed against: ``others``
+        when given (the platform's sampled accounts), else the cluster's active members
+        outside its core."""
+        if others is not None:
+            return others
+        core = set(matched)
+        return [m for m in cluster.members if m not in core and self.accounts[m].stats.n]
+
+    def _burst_weights(
+        self, cluster: _Cluster, matched: list[str], others: list[str] | None = None
+    ) -> tuple[float, float]:
         """How much likelier a sign-up burst is among the core than among the other members.
 
         Rates are estimated inside the cluster (smoothed): behind a reseller's egress the
@@ -671,20 +688,18 @@ class Engine:
         at a time; where customers also arrive in batches, the weight falls to nothing.
         """
         need = self._cl["burst_evidence_neighbours"]
-        core = set(matched)
-        core_hit = rest_hit = rest_n = 0
-        for m in cluster.members:
-            acct = self.accounts[m]
-            if m in core:
-                core_hit += acct.burst >= need
-            elif acct.stats.n:
-                rest_n += 1
-                rest_hit += acct.burst >= need
-        pc = (core_hit + 1) / (len(core) + 2)
+        core_hit = sum(self.accounts[m].burst >= need for m in matched)
+        rest_hit = rest_n = 0
+        for m in self._others(cluster, matched, others):
+            rest_n += 1
+            rest_hit += self.accounts[m].burst >= need
+        pc = (core_hit + 1) / (len(matched) + 2)
         pr = (rest_hit + 1) / (rest_n + 2)
         return math.log(pc / pr), math.log((1 - pc) / (1 - pr))
 
-    def _tier_weights(self, cluster: _Cluster, matched: list[str]) -> dict[str | None, float]:
+    def _tier_weights(
+        self, cluster: _Cluster, matched: list[str], others: list[str] | None = None
+    ) -> dict[str | None, float]:
         """How much likelier each account tier is among the core than among the other members.
 
         Estimated inside the cluster like the sign-up burst (add-one-half smoothing, clipped):
@@ -693,16 +708,14 @@ class Engine:
         where the tiers are mixed alike on both sides the weights fall to nothing, and a
         tier nobody in the cluster has carries no weight at all.
         """
-        core = set(matched)
         inside: dict[str | None, int] = {}
         outside: dict[str | None, int] = {}
-        for m in cluster.members:
-            acct = self.accounts[m]
-            tier = acct.info.tier
-            if m in core:
-                inside[tier] = inside.get(tier, 0) + 1
-            elif acct.stats.n:
-                outside[tier] = outside.get(tier, 0) + 1
+        for m in matched:
+            tier = self.accounts[m].info.tier
+            inside[tier] = inside.get(tier, 0) + 1
+        for m in self._others(cluster, matched, others):
+            tier = self.accounts[m].info.tier
+            outside[tier] = outside.get(tier, 0) + 1
         values = inside.keys() | outside.keys()
         if len(values) < 2:
             return {}
@@ -718,9 +731,7 @@ class Engine:
             for v in values
         }
 
-    def _wording(
-        self, cluster: _Cluster, matched: list[str]
-    ) -> tuple[frozenset[int], frozenset[int], float, float] | None:
+    def _wording(self, cluster: _Cluster, matched: list[str]) -> _Wording | None:
         """The core's own wording and how much a member's use of it weighs.
 
         First and last sentences of user turns that are common in the core's requests
@@ -729,19 +740,26 @@ class Engine:
         customers beside it on the same egress phrase things their own way. Unlike the
         cluster's pattern (:meth:`_shared_pattern`), a phrase the whole population also
         uses may qualify: what counts is that THIS cluster's core uses it and its other
-        members do not. Returns the prefix and suffix keys and the (hit, miss) log weights
-        of one exchange that does / does not use one, or None when no phrase qualifies.
+        members do not. Returns the prefix and suffix keys, the core's mixture (log share of
+        its accounts, log rate of use, log rate of non-use per group) and the other
+        members' (log rate of use, log rate of non-use), or None when no phrase qualifies.
         """
         core = set(matched)
-        pre: dict[int, int] = {}
-        suf: dict[int, int] = {}
-        core_n = 0
+        pre: dict[int, float] = {}
+        suf: dict[int, float] = {}
+        core_n = 0.0
+        # each core account counts up to the member test's cap (see _capped): a few heavy
+        # accounts of another campaign in the core do not make their wording the core's, so
+        # the hydra's light accounts beside them are not weighed as missing it
+        cap = self._contrast_cap(matched)
+        weight: dict[str, float] = {}
         for m in matched:
             st = self.accounts[m].stats
-            core_n += st.n
+            w = weight[m] = 1.0 if st.n <= cap else cap / st.n
+            core_n += w * st.n
             for counts, summary in ((pre, st.prefix), (suf, st.suffix)):
                 for k, c in summary.counts.items():
-                    counts[k] = counts.get(k, 0) + c
+                    counts[k] = counts.get(k, 0) + w * c
         need = max(3.0, self._cl["wording_share"] * core_n)
         cand = [{k for k, c in counts.items() if k and c >= need} for counts in (pre, suf)]
         if not (cand[0] or cand[1]):
@@ -768,11 +786,28 @@ class Engine:
         ]
         if not (keys[0] or keys[1]):
             return None
-        hits_core = sum(_uses(self.accounts[m].stats, keys[0], keys[1]) for m in matched)
+        # the core as a mixture of its accounts' habits: one campaign's script uses the
+        # wording in nearly every request, another campaign in the same core (or its light
+        # accounts) hardly ever; pooled, every member that is all of one kind would be
+        # weighed as half missing it. Accounts are grouped by their own share of requests
+        # using it; each group weighs by its accounts, with its own pooled rate
+        groups = [[0, 0.0, 0.0] for _ in _WORDING_BINS]  # accounts, uses, exchanges
+        for m in matched:
+            st = self.accounts[m].stats
+            k = _uses(st, keys[0], keys[1])
+            g = groups[bisect_right(_WORDING_BINS, k / st.n) - 1]
+            g[0] += 1
+            g[1] += weight[m] * k
+            g[2] += weight[m] * st.n
+        parts = tuple(
+            (math.log(a / len(matched)), math.log(pc), math.log(1.0 - pc))
+            for a, used, n in groups
+            if a and n
+            for pc in (min(max(used / n, 0.02), 0.98),)
+        )
         hits_rest = sum(_uses(self.accounts[m].stats, keys[0], keys[1]) for m in others)
-        pc = min(max(hits_core / core_n, 0.02), 0.98)
         pr = min(max(hits_rest / rest_n, 0.02), 0.98)
-        return keys[0], keys[1], math.log(pc / pr), math.log((1 - pc) / (1 - pr))
+        return keys[0], keys[1], parts, (math.log(pr), math.log(1.0 - pr))
 
     def _pace(self, cluster: _Cluster, matched: list[str]) -> tuple[float, float] | None:
         """How fast the core's accounts start sessions in their first day, against the rest.
@@ -954,20 +989,20 @@ class Engine:
             or s.first_ts - created > self._cl["young_days"] * 86400.0
         ):
             return None
-        wording = cluster.wording
-        worded = 0.0
-        if wording is not None:
-            k = _uses(s, wording[0], wording[1])
-            worded = k * wording[2] + (s.n - k) * wording[3]
         # exchanges of one session are not independent observations (a customer's homework
         # session asks for steps five times running): count the evidence per session
         per_session = min(1.0, sum(s.starts) / s.n)
-        llr = _traffic_llr(contrast, s, worded, per_session)
+        llr = _traffic_llr(contrast, s, per_session)
         if cluster.contrast_bg is not None:
             # against the platform's ordinary accounts instead: the better of two tests,
             # so it pays for the choice (log 2)
-            bg = _traffic_llr(cluster.contrast_bg, s, worded, per_session) - _LN2
+            bg = _traffic_llr(cluster.contrast_bg, s, per_session) - _LN2
             llr = max(llr, bg)
+        wording = cluster.wording
+        if wording is not None:
+            llr += _worded(
+                wording, _uses(s, wording[0], wording[1]) * per_session, s.n * per_session
+            )
         pace = cluster.pace
         if pace is not None:
             k, t = _early(s)
@@ -1101,8 +1136,16 @@ class Engine:
         cluster.contrast = _contrast(capped, adjusted)
         cluster.contrast_bg = self._background_contrast(cluster, matched, capped)
         cluster.prior = self._young_prior(cluster, matched)
-        cluster.burst_w = self._burst_weights(cluster, matched)
-        cluster.tier_w = self._tier_weights(cluster, matched) if self._cl["tier_weight_cap"] else {}
+        # where the cluster is nearly all core, the few others are the campaign's own
+        # stragglers: sign-up and tier are weighed against the platform's sampled accounts
+        others = None
+        if cluster.contrast_bg is not None:
+            members = set(cluster.members)
+            others = [m for m in self._background()[1] if m not in members]
+        cluster.burst_w = self._burst_weights(cluster, matched, others)
+        cluster.tier_w = (
+            self._tier_weights(cluster, matched, others) if self._cl["tier_weight_cap"] else {}
+        )
         cluster.pace = self._pace(cluster, matched) if self._cl["pace"] else None
         cluster.wording = self._wording(cluster, matched) if self._cl["wording_ratio"] else None
         # every member is re-decided now, not only at its own next exchange: an account that
@@ -1413,12 +1456,10 @@ class _Rates:
 _LN2 = math.log(2.0)
 
 
-def _traffic_llr(
-    contrast: list[tuple[float, ...]], s: Stats, worded: float, per_session: float
-) -> float:
+def _traffic_llr(contrast: list[tuple[float, ...]], s: Stats, per_session: float) -> float:
     """A member's own traffic under one contrast: kinds, payload tags, saturation and
-    new-model use, plus the wording term, counted per session; plus the start hours."""
-    llr = worded
+    new-model use, counted per session; plus the start hours."""
+    llr = 0.0
     for w, k in zip(contrast[0], s.n_kind, strict=True):
         llr += w * k
     for (hit, miss), (k, trials) in zip(contrast[1:-1], _member_counts(s), strict=True):
@@ -1427,6 +1468,24 @@ def _traffic_llr(
     for w, k in zip(contrast[-1], s.starts, strict=True):
         llr += w * k
     return llr
+
+
+#: a core account's share of requests in its core's wording: the group bounds (Engine._wording)
+_WORDING_BINS = (0.0, 0.1, 0.5)
+
+_Wording = tuple[
+    frozenset[int], frozenset[int], tuple[tuple[float, float, float], ...], tuple[float, float]
+]
+
+
+def _worded(wording: _Wording, k: float, n: float) -> float:
+    """Log-likelihood ratio of ``k`` of ``n`` requests (effective counts) in the core's
+    wording: under the core's mixture of groups against the other members' rate."""
+    terms = [lw + k * lp + (n - k) * lq for lw, lp, lq in wording[2]]
+    top = max(terms)
+    core = top + math.log(sum(math.exp(t - top) for t in terms))
+    lp, lq = wording[3]
+    return core - (k * lp + (n - k) * lq)
 
 
 def _member_counts(s: Stats | _Rates) -> list[tuple[float, float]]:
