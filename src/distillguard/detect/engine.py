@@ -518,6 +518,11 @@ class Engine:
         # a template's fixed sentence may sit before or after the slot: count both ends
         ends = sum(s.prefix.low(k) for k in pre) + sum(s.suffix.low(k) for k in suf - pre)
         best = min(s.n, ends)
+        if best and young and not self._is_young(acct) and not self._beyond_chance(best, s.n):
+            # the same bar as the payload below: a long-standing member who ends two of its
+            # four requests with a phrase the campaign's scripts also use ("Explain each step
+            # before answering.") is an ordinary user of that phrase
+            best = 0
         if mode:
             payload = s.n_probe if mode == "probe" else s.n_cot if mode == "cot" else s.n_grade
             # the payload is a pattern by its share of the member's own traffic; but where
@@ -529,13 +534,17 @@ class Engine:
             # cluster of established accounts only (aged accounts working low and slow)
             # every member is a suspect and its share counts as it is.
             if payload > best and (
-                not young
-                or self._is_young(acct)
-                or s.n * _kl(payload / s.n, self._cl["mode_background"])
-                >= self._cl["mode_evidence"]
+                not young or self._is_young(acct) or self._beyond_chance(payload, s.n)
             ):
                 best = payload
         return best
+
+    def _beyond_chance(self, k: int, n: int) -> bool:
+        """``k`` of ``n`` requests carrying a pattern is out of an ordinary user's reach: a
+        user who shows it at rate ``mode_background`` would, with chance below
+        exp(-``mode_evidence``) (Chernoff bound)."""
+        p0 = self._cl["mode_background"]
+        return k > p0 * n and n * _kl(k / n, p0) >= self._cl["mode_evidence"]
 
     def _shared_pattern(self, cluster: _Cluster) -> tuple:  # type: ignore[type-arg]
         """Keep only the pattern keys that at least two members use heavily.
