@@ -136,7 +136,7 @@ class _Cluster:
         self.prior = 0.0  # log odds that a young member is one of the core
         self.burst_w = (0.0, 0.0)  # log-likelihood weights of a sign-up burst: core vs rest
         self.tier_w: dict[str | None, float] = {}  # log-likelihood weight of each account tier
-        # the core's own wording (first / last sentences) and its (hit, miss) weights
+        # the core's own wording (first / last sentences), its mixture and the rest's rates
         self.wording: _Wording | None = None
         # sessions per second after the first: (log rate ratio core / rest, rate difference)
         self.pace: tuple[float, float] | None = None
