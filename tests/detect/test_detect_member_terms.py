@@ -296,6 +296,29 @@ def test_a_payload_pattern_needs_strong_evidence_from_an_established_member_besi
     assert eng._match_count(eng.accounts["customer"], (pattern[0], "cot", set(), set())) == 3
 
 
+def test_a_template_phrase_needs_the_same_evidence_from_an_established_member() -> None:
+    eng = Engine()
+    young = [f"y{i}" for i in range(6)]
+    phrase = 77  # a closing sentence the campaign's scripts use, and ordinary users too
+
+    def member(name: str, created: float, uses: int, n: int) -> None:
+        eng.observe_account(AccountInfo(name, created, tier="startup", org_id=f"org-{name}"))
+        ends = [phrase if i < uses else None for i in range(n)]
+        times = [T0 + i * HOUR for i in range(n)]
+        _feed(eng, name, times, [_ex(i, suffix=e) for i, e in enumerate(ends)])
+
+    for name in young:
+        member(name, T0 - HOUR, 2, 4)
+    member("customer", T0 - 90 * 24 * HOUR, 2, 4)  # two of four end with the phrase
+    member("scripted", T0 - 90 * 24 * HOUR, 17, 17)
+    pattern = ((set(), {phrase}), None, set(), set(young))
+    assert eng._match_count(eng.accounts["y0"], pattern) == 2
+    assert eng._match_count(eng.accounts["customer"], pattern) == 0
+    assert eng._match_count(eng.accounts["scripted"], pattern) == 17
+    # beside no young members every member's share counts as it is
+    assert eng._match_count(eng.accounts["customer"], (pattern[0], None, set(), set())) == 2
+
+
 def test_a_few_heavy_core_accounts_do_not_set_the_rates_a_light_member_is_compared_with() -> None:
     from distillguard.detect.engine import _contrast
     from distillguard.detect.enrich import TOOL
