@@ -254,8 +254,8 @@ class Stats:
             self.first_ts = other.first_ts
         if other.last_ts > self.last_ts:
             self.last_ts = other.last_ts
-        # spelled out (not a getattr / setattr loop): a cluster re-score merges every
-        # member's counters, twice
+        # spelled out (not a getattr / setattr loop): a cluster re-score merges every core
+        # member's counters
         self.n_cot += other.n_cot
         self.n_grade += other.n_grade
         self.n_probe += other.n_probe
