@@ -145,3 +145,49 @@ def test_live_executor_flags_what_the_batch_run_flags(small_world: Path, tmp_pat
     from distillguard.exchange import format_ts
 
     assert {a: format_ts(t) for a, t in first.items()} == expect
+
+
+def test_logs_without_client_fingerprints_link_egress_by_user_agent(tmp_path: Path) -> None:
+    """Many gateways (this project's included) log a User-Agent but no client fingerprint:
+    the egress link then pairs the address with the User-Agent, in batch and live alike."""
+    records = []
+    for n in range(12):
+        for acct, ip, ua in (
+            ("same1", "203.0.113.5", "harvester/2.1"),
+            ("same2", "203.0.113.5", "harvester/2.1"),
+            ("other1", "198.51.100.9", "OpenAI/Python 1.59.7"),
+            ("other2", "198.51.100.9", "Mozilla/5.0 (X11; Linux x86_64)"),
+        ):
+            records.append(
+                {
+                    "id": f"{acct}-{n}",
+                    "ts": f"2026-02-16T{n:02d}:{len(records) % 60:02d}:00Z",
+                    "account_id": acct,
+                    "request": {"model": "m", "messages": [{"role": "user", "content": f"q{n}"}]},
+                    "response": None,
+                    "ip": ip,
+                    "user_agent": ua,
+                }
+            )
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b"\n".join(orjson.dumps(r) for r in records) + b"\n")
+    accounts = tmp_path / "accounts.jsonl"
+    accounts.write_bytes(
+        b"\n".join(
+            orjson.dumps({"account_id": a, "org_id": a, "created_at": "2026-02-15T00:00:00Z"})
+            for a in ("same1", "same2", "other1", "other2")
+        )
+        + b"\n"
+    )
+    rows = _detect(tmp_path, tmp_path / "out", exchanges=log, accounts=accounts)
+    cluster = rows["same1"]["cluster_id"]
+    assert cluster and cluster == rows["same2"]["cluster_id"]
+    assert not rows["other1"]["cluster_id"] and not rows["other2"]["cluster_id"]
+
+    det = LiveDetector()
+    for a in ("same1", "same2", "other1", "other2"):
+        det.observe_account({"account_id": a, "org_id": a, "created_at": "2026-02-15T00:00:00Z"})
+    for r in sorted(records, key=lambda r: (r["ts"], r["id"])):
+        det.observe(r)
+    find = det.engine.linker.find
+    assert find("same1") == find("same2") and find("other1") != find("other2")

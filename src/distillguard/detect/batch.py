@@ -187,7 +187,8 @@ def detect_store(
     untimed = {a.account_id: a for a in infos if a.created_ts is None}
     total = con.execute("SELECT count(*) FROM exchanges").fetchall()[0][0]
     reader = con.sql(
-        "SELECT epoch_us(x.ts) / 1e6 AS t, x.account_id, x.ip, x.client_fingerprint, x.model, "
+        "SELECT epoch_us(x.ts) / 1e6 AS t, x.account_id, x.ip, x.client_fingerprint, x.user_agent, "
+        "x.model, "
         + ", ".join(f"e.{f}" for f in _FIELDS)
         + " FROM exchanges x JOIN enrichment e ON x.id = e.id ORDER BY x.ts, x.id"
     ).to_arrow_reader(_BATCH)
@@ -204,11 +205,12 @@ def detect_store(
                 cols["account_id"],
                 cols["ip"],
                 cols["client_fingerprint"],
+                cols["user_agent"],
                 cols["model"],
                 map(Enriched, *(cols[f] for f in _FIELDS)),
                 strict=True,
             )
-            for t, a, ip, cfp, model, e in rows:
+            for t, a, ip, cfp, ua, model, e in rows:
                 if next_signup <= t:  # accounts join at their sign-up time
                     while next_acct < len(timed) and timed[next_acct].created_ts <= t:  # type: ignore[operator]
                         engine.observe_account(timed[next_acct])
@@ -220,7 +222,7 @@ def detect_store(
                     if a in untimed and a not in engine.accounts:
                         engine.observe_account(untimed[a])
                 seen[a] = count + 1
-                observe(t, a, e, ip=ip, client_fingerprint=cfp, model=model)
+                observe(t, a, e, ip=ip, client_fingerprint=cfp, model=model, user_agent=ua)
             bar.update(batch.num_rows)
     return Detection(engine=engine, seen=seen, n_exchanges=total)
 

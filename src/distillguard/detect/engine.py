@@ -32,7 +32,7 @@ from distillguard.detect.linking import Linker
 from distillguard.detect.policy import Policy, load_policy
 from distillguard.detect.scoring import Assessment, assess, describe
 
-__all__ = ["AccountInfo", "Engine", "VerdictChange", "organisation"]
+__all__ = ["AccountInfo", "Engine", "VerdictChange", "client_identity", "organisation"]
 
 _LINK_CAPS = {
     "pay": "payment",
@@ -165,6 +165,20 @@ def _subnet(ip: str | None) -> str | None:
     return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
 
 
+def client_identity(client_fingerprint: str | None, user_agent: str | None) -> str | None:
+    """Which client software sent an exchange, as link attributes see it.
+
+    The edge's ``client_fingerprint`` (TLS / HTTP fingerprint) when the log has one; else
+    the ``User-Agent`` string, which names the same thing less reliably (an SDK and its
+    version, a runtime): many gateways, this project's included, log no fingerprint, and
+    without a stand-in the egress link (address + client) would link nobody in their logs.
+    """
+    if client_fingerprint:
+        return client_fingerprint
+    ua = (user_agent or "").strip()
+    return f"ua:{ua[:200]}" if ua else None
+
+
 def cluster_name(members: list[str]) -> str:
     """Stable cluster id: derived from the cluster's smallest account id."""
     return f"c{stable_hash(min(members)):016x}"[:13]
@@ -265,9 +279,16 @@ class Engine:
         ip: str | None = None,
         client_fingerprint: str | None = None,
         model: str | None = None,
+        user_agent: str | None = None,
     ) -> list[VerdictChange]:
-        """Fold one exchange (time ``ts`` in epoch seconds) in; return verdict changes."""
+        """Fold one exchange (time ``ts`` in epoch seconds) in; return verdict changes.
+
+        The client behind the exchange is its ``client_fingerprint`` or, in logs that carry
+        none, its ``user_agent`` (see :func:`client_identity`).
+        """
         self.now = ts
+        if not client_fingerprint and user_agent:
+            client_fingerprint = client_identity(None, user_agent)
         fresh = self._fresh_flag(ts, model)
         acct = self.accounts.get(account_id)
         if acct is None:

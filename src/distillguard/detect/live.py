@@ -68,6 +68,7 @@ class LiveDetector:
             ip=ex.ip,
             client_fingerprint=ex.client_fingerprint,
             model=request_model(ex.request),
+            user_agent=ex.user_agent,
         )
 
     def verdict(self, account_id: str) -> tuple[str, float, bool]:
