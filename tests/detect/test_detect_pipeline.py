@@ -149,7 +149,8 @@ def test_live_executor_flags_what_the_batch_run_flags(small_world: Path, tmp_pat
 
 def test_logs_without_client_fingerprints_link_egress_by_user_agent(tmp_path: Path) -> None:
     """Many gateways (this project's included) log a User-Agent but no client fingerprint:
-    the egress link then pairs the address with the User-Agent, in batch and live alike."""
+    the egress link then pairs the address with the User-Agent, and in a log that names no
+    client at all it is the address alone; in batch and live alike."""
     records = []
     for n in range(12):
         for acct, ip, ua in (
@@ -157,6 +158,8 @@ def test_logs_without_client_fingerprints_link_egress_by_user_agent(tmp_path: Pa
             ("same2", "203.0.113.5", "harvester/2.1"),
             ("other1", "198.51.100.9", "OpenAI/Python 1.59.7"),
             ("other2", "198.51.100.9", "Mozilla/5.0 (X11; Linux x86_64)"),
+            ("bare1", "192.0.2.33", None),
+            ("bare2", "192.0.2.33", None),
         ):
             records.append(
                 {
@@ -166,7 +169,7 @@ def test_logs_without_client_fingerprints_link_egress_by_user_agent(tmp_path: Pa
                     "request": {"model": "m", "messages": [{"role": "user", "content": f"q{n}"}]},
                     "response": None,
                     "ip": ip,
-                    "user_agent": ua,
+                    **({"user_agent": ua} if ua else {}),
                 }
             )
     log = tmp_path / "log.jsonl"
@@ -175,7 +178,7 @@ def test_logs_without_client_fingerprints_link_egress_by_user_agent(tmp_path: Pa
     accounts.write_bytes(
         b"\n".join(
             orjson.dumps({"account_id": a, "org_id": a, "created_at": "2026-02-15T00:00:00Z"})
-            for a in ("same1", "same2", "other1", "other2")
+            for a in ("same1", "same2", "other1", "other2", "bare1", "bare2")
         )
         + b"\n"
     )
@@ -183,11 +186,15 @@ def test_logs_without_client_fingerprints_link_egress_by_user_agent(tmp_path: Pa
     cluster = rows["same1"]["cluster_id"]
     assert cluster and cluster == rows["same2"]["cluster_id"]
     assert not rows["other1"]["cluster_id"] and not rows["other2"]["cluster_id"]
+    assert (
+        rows["bare1"]["cluster_id"] and rows["bare1"]["cluster_id"] == rows["bare2"]["cluster_id"]
+    )
 
     det = LiveDetector()
-    for a in ("same1", "same2", "other1", "other2"):
+    for a in ("same1", "same2", "other1", "other2", "bare1", "bare2"):
         det.observe_account({"account_id": a, "org_id": a, "created_at": "2026-02-15T00:00:00Z"})
     for r in sorted(records, key=lambda r: (r["ts"], r["id"])):
         det.observe(r)
     find = det.engine.linker.find
     assert find("same1") == find("same2") and find("other1") != find("other2")
+    assert find("bare1") == find("bare2")

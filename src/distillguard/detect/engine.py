@@ -367,6 +367,9 @@ class Engine:
         self, account_id: str, e: Enriched, ip: str | None, client_fingerprint: str | None
     ) -> None:
         """Register the link attributes one exchange shows."""
+        if ip and not client_fingerprint:
+            # a log that names no client at all: the address alone (under the same cap)
+            self._link(account_id, "ipc", f"{ip}|")
         if client_fingerprint:
             self._link(account_id, "cfp", client_fingerprint)
             if ip:
