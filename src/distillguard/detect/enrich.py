@@ -41,7 +41,7 @@ __all__ = [
 
 #: Bumped whenever a column's definition changes: stored enrichment of another version is
 #: recomputed, never mixed with the new definition.
-ENRICH_VERSION = 4
+ENRICH_VERSION = 5
 
 #: Capability tags, one bit each (bit i = 1 << i).
 TAGS: tuple[str, ...] = (
@@ -100,7 +100,22 @@ _RX: dict[int, Any] = {
         r"|(detailed|full|complete|explicit|thorough) (reasoning|derivation|rationale"
         r"|explanation)|explanation of (your|the|every|each) (thinking|reasoning|steps?)"
         r"|before (giving|answering|you answer|the final answer)|intermediate steps"
-        r"|each step|every step|thoroughly|justify (your|each)",
+        r"|each step|every step|thoroughly|justify (your|each)"
+        # the same request in other words: the trace named as a thing to write out
+        r"|\b(thought|thinking|reasoning|problem[- ]solving) process|\bscratch ?pad\b"
+        r"|\b(internal|inner|hidden|private) (reasoning|thoughts?|thinking|monologue|deliberation)"
+        r"|\b(reasoning|thought|thinking) (trace|chain|path)s?\b"
+        r"|\bchain of (logic|reasoning|inference|thoughts?)\b"
+        r"|\bhow (you|did you) (arrived?|got|get|came|come|reached?) (at|to|there)"
+        r"|\b(verbali[sz]e|articulate|narrate|write out|spell out|lay out|set out|expose"
+        r"|document) (\w+ ){0,3}(reasoning|rationale|thoughts|thinking|logic|deductions"
+        r"|inferences|derivation|working|calculations)"
+        r"|\bintermediate (results|calculations|computations|reasoning|values|work)"
+        r"|\bone (step|inference|deduction) at a time|\b(each|every) (deduction|inference)"
+        r"|\bjustify every|\bbefore (concluding|responding|replying|you (respond|reply|conclude))"
+        r"|\b(reasoning|rationale|thoughts?|analysis)[\"']?\s*(:|,|and|then|followed by)\s*"
+        r"[\"']?(final[ _]?)?answer\b"
+        r"|[\"'](reasoning|rationale|thoughts?|thinking|chain[_ ]of[_ ]thought)[\"']?\s*[:,]",
         _I,
     ),
     GRADE: _compile(
@@ -111,7 +126,27 @@ _RX: dict[int, Any] = {
         r"|(evaluate|assess|grade|score|rate|judge|critique) (the |this |each |these )?"
         r"(following )?(responses?|answers?|completions?|outputs?|submissions?|essays?|solutions?)"
         r"|\"score\"|score (it|them) (from|between|on)"
-        r"|act as (a|an) (judge|grader|evaluator)|judge (the|this|whether)|as a grader)",
+        r"|act as (a|an) (judge|grader|evaluator)|judge (the|this|whether)|as a grader"
+        # the same request in other words: a verdict or number asked for about a given text
+        r"|(evaluate|assess|grade|score|rate|judge|critique) (the |this |each |these |that |your "
+        r"|my |its )(\w+ ){0,4}(responses?|answers?|completions?|outputs?|submissions?"
+        r"|solutions?|repl(y|ies)|summar(y|ies)|translations?|proofs?)\b"
+        r"|(assign|give|output|return|provide) (it |them |(the|this|each) (response|answer"
+        r"|output|completion|reply|solution) )?(a |an )?(numeric |numerical |final )?(score"
+        r"|grade|rating|reward|verdict)"
+        r"|(score|grade|mark|rating|points?)\b.{0,30}\bout of \d+|reward model|scalar reward"
+        r"|judge (if|how)|pass(/| or )fail|(rank|order) (these|the|them|the following) (\w+ )?"
+        r"(responses|answers|outputs|completions|candidates|summaries|replies|solutions)"
+        r"|which (of (the|these) (two|three|following) )?(responses?|answers?|outputs?"
+        r"|completions?|summaries|replies|candidates|translations|solutions) (is|was) (better"
+        r"|more|best|preferred|most)"
+        r"|(response|output|completion|reply|summary|candidate) (1|a)\b.{0,300}\b(response|output"
+        r"|completion|reply|summary|candidate) (2|b)\b"
+        r"|\b(reference|gold|ground[- ]truth) (answer|solution|output)s?\b"
+        r"|(reply|respond|answer|output|return) with (a |an |the |your )?(verdict|score|grade"
+        r"|rating)|label (the|this|each) (response|answer|output|completion|reply)"
+        r"|rank (them|these|the \w+) (from )?(best|worst|highest|lowest))"
+        r"|\"(score|verdict|grade|rating)\"\s*:",
         _I,
     ),
     REWRITE: _compile(

@@ -1,0 +1,39 @@
+"""How the chain-of-thought and grading taggers fare on prompts they were not written from.
+
+``bench/data/tag_phrasings.jsonl`` holds 200 prompts written by a helper session that never
+saw the tag patterns: ``cot`` (requests for the reasoning trace, 60), ``grader`` (the model
+as a judge, 40), ``hard_negative`` (ordinary requests sharing their vocabulary, 60) and
+``plain`` (40). Prints, per kind, how many are tagged ``cot`` and ``grading``.
+
+Usage: .venv/bin/python bench/bench_taggers.py [FILE]
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import orjson
+
+from distillguard.detect.enrich import tag_names, tag_text
+
+DATA = Path(__file__).resolve().parent / "data" / "tag_phrasings.jsonl"
+
+
+def main(path: Path) -> None:
+    rows = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+    n: Counter[str] = Counter()
+    hits: Counter[tuple[str, str]] = Counter()
+    for row in rows:
+        tags = set(tag_names(tag_text(row["text"])))
+        n[row["kind"]] += 1
+        for tag in ("cot", "grading"):
+            hits[row["kind"], tag] += tag in tags
+    print(f"{'kind':14s} {'n':>4s} {'cot':>5s} {'grading':>8s}")
+    for kind in n:
+        print(f"{kind:14s} {n[kind]:4d} {hits[kind, 'cot']:5d} {hits[kind, 'grading']:8d}")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else DATA)

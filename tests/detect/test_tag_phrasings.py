@@ -1,0 +1,65 @@
+"""The chain-of-thought and grading taggers recognise the request, not a list of phrases.
+
+A harvester's wording is its own: these requests name the reasoning trace (or the verdict)
+in words the simulator never uses, and ordinary requests that share the vocabulary must
+stay untagged.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from distillguard.detect.enrich import tag_names, tag_text
+
+TASK = "A tank fills at 12 litres a minute and drains at 5. How long until 140 litres? "
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    [
+        "Describe your thought process in full before the answer.",
+        "Before responding, write out your internal reasoning.",
+        "Explain how you arrived at the answer, one inference at a time.",
+        "Provide your reasoning trace, then the final answer.",
+        "Use a scratchpad: list every intermediate calculation, then answer.",
+        "Please verbalize your reasoning as you solve it.",
+        "Document your chain of logic in detail.",
+        "Reply in two parts: 'Reasoning:' with your analysis, then 'Answer:'.",
+        'Respond as JSON with the keys "reasoning" and "answer".',
+    ],
+)
+def test_reasoning_requests_in_other_words_are_cot(instruction: str) -> None:
+    assert "cot" in tag_names(tag_text(TASK + instruction))
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Assess the quality of the answer below and assign a number from 1 to 7.",
+        "Give the following answer a score out of 100.",
+        "You are a reward model. Output a scalar reward for the assistant's reply.",
+        "Decide whether the model's answer matches the reference answer. Say YES or NO.",
+        "Here are three candidate responses. Rank them from best to worst.",
+        "Does the response follow the instructions? Answer with pass or fail.",
+        "Which of the two summaries is more faithful to the source? Answer A or B.",
+        "Evaluate the assistant reply on helpfulness (1-5) and honesty (1-5).",
+        'Return a JSON object {"verdict": ..., "score": ...} for the response below.',
+    ],
+)
+def test_grading_requests_in_other_words_are_grading(prompt: str) -> None:
+    assert "grading" in tag_names(tag_text(prompt))
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "What was the score of the match last night?",
+        "Write a function that converts exam scores into letter grades.",
+        "Expected output: [1, 2, 3], but my sort returns [3, 2, 1]. Why?",
+        "How do I rank these search results by relevance in Elasticsearch?",
+        "What's a good process for onboarding a new hire?",
+        "Summarise the plot of Hamlet in three sentences.",
+    ],
+)
+def test_ordinary_requests_sharing_the_vocabulary_are_neither(prompt: str) -> None:
+    assert not {"cot", "grading"} & set(tag_names(tag_text(prompt)))
