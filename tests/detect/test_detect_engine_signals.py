@@ -269,3 +269,40 @@ def test_an_account_that_starts_sessions_all_day_is_not_synchronized_with_everyo
     assert eng._pairs[("hub", "person")] == 3
     assert not _same_cluster(eng, "hub", "person")
     assert _same_cluster(eng, "bot1", "bot2")
+
+
+def _coding_accounts(eng: Engine, names: list[str], n: int = 60, **link: str) -> None:
+    """``names`` each send ``n`` plain coding questions (no reasoning trace asked for)."""
+    i = 0
+    for k in range(n):
+        for acct in names:
+            eng.observe(T0 + 600 * k + i % 97, acct, _ex(10_000 + i, CODING), **link)
+            i += 1
+
+
+def test_accounts_tied_by_shared_cards_harvesting_code_are_convicted_without_any_trace() -> None:
+    eng = Engine()
+    tied = [f"t{i}" for i in range(8)]
+    for i, acct in enumerate(tied):
+        card = f"card{i % 2}"  # two cards, each paying for four organisations' accounts
+        eng.observe_account(
+            AccountInfo(acct, created_ts=T0 - 3600, org_id=f"org{i}", payment_fingerprint=card)
+        )
+    _coding_accounts(eng, tied)
+    flagged = [a for a in tied if eng.accounts[a].verdict.at_least(Verdict.THROTTLE)]
+    assert flagged == tied
+    assert "capability_harvest" in eng.accounts["t0"].reasons
+
+
+def test_customers_of_one_egress_asking_for_code_are_not_convicted_for_it() -> None:
+    eng = Engine()
+    customers = [f"c{i}" for i in range(8)]
+    for i, acct in enumerate(customers):
+        eng.observe_account(
+            AccountInfo(
+                acct, created_ts=T0 - 90 * 86400, org_id=f"org{i}", payment_fingerprint=f"p{i}"
+            )
+        )
+    _coding_accounts(eng, customers, ip="203.0.113.5", client_fingerprint="t13d_reseller")
+    assert _same_cluster(eng, "c0", "c7")
+    assert not any(eng.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in customers)

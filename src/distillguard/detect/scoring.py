@@ -35,6 +35,8 @@ _TEXT = {
     "round_the_clock": "active {p:.0%} of the hours of the day",
     "regular_timing": "machine-regular timing (gap CV {p:.2f})",
     "new_model_pivot": "{p:.0%} of its requests in a new model's first days went to it",
+    "capability_harvest": "{p:.0%} of the tied accounts' prompts harvest coding, tool use or "
+    "reasoning",
 }
 
 
@@ -74,11 +76,18 @@ def assess(
     share the pattern, plus ``ties``: the share of those accounts bound by a hard tie (a card
     paying for several organisations' accounts, a sign-up burst). No payload, no evidence: a
     coding tool asking for long outputs or a templated batch job is never convicted for its
-    shape alone.
+    shape alone. The one payload that is not in the text: a cluster core bound by hard ties
+    whose prompts go to the harvested capabilities (``capability_harvest``, weighed by the
+    tied share), since accounts one card pays for across organisations are one operator.
     """
     prof = profile(stats)
     w = policy.values["content"]
     payload = {k: w[k] * prof[k] for k in _PAYLOAD}
+    if accounts >= 2 and ties > 0.0:
+        # a core bound by hard ties (cards paying for several organisations, sign-up bursts)
+        # that spends its volume on the harvested capabilities is a harvest even when it
+        # asks for no reasoning trace: one operator's accounts, not customers who code
+        payload["capability_harvest"] = w["capability_harvest"] * prof["harvest"] * ties
     focus = {k: w[_POLICY_KEY.get(k, k)] * prof[k] for k in _FOCUS}
     manner = _manner(prof, policy)
     coordination = (
@@ -111,5 +120,6 @@ def describe(reasons: list[str], prof: dict[str, float]) -> list[str]:
             key = "gap_cv" if code == "regular_timing" else code
             key = "active_hours" if code == "round_the_clock" else key
             key = "new_model" if code == "new_model_pivot" else key
+            key = "harvest" if code == "capability_harvest" else key
             out.append(_TEXT[code].format(p=prof.get(key, 0.0)))
     return out
