@@ -35,8 +35,8 @@ _TEXT = {
     "round_the_clock": "active {p:.0%} of the hours of the day",
     "regular_timing": "machine-regular timing (gap CV {p:.2f})",
     "new_model_pivot": "{p:.0%} of its requests in a new model's first days went to it",
-    "capability_harvest": "{p:.0%} of the tied accounts' prompts harvest coding, tool use or "
-    "reasoning",
+    "capability_harvest": "{p:.0%} of the prompts of accounts tied by cards or sign-up bursts "
+    "harvest coding, tool use or reasoning",
 }
 
 
