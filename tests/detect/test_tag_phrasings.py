@@ -63,3 +63,33 @@ def test_grading_requests_in_other_words_are_grading(prompt: str) -> None:
 )
 def test_ordinary_requests_sharing_the_vocabulary_are_neither(prompt: str) -> None:
     assert not {"cot", "grading"} & set(tag_names(tag_text(prompt)))
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Resuelve 3x + 2 = 11. Explica tu razonamiento paso a paso.",
+        "Résous cette équation étape par étape.",
+        "Löse die Aufgabe und zeige deinen Rechenweg.",
+        "Реши задачу пошагово и объясни ход решения.",
+        "请一步一步地思考，然后给出答案。",
+        "请展示你的推理过程。",
+        "ステップバイステップで考えてください。",
+        "단계별로 설명해 주세요.",
+    ],
+)
+def test_reasoning_requests_in_other_languages_are_cot(prompt: str) -> None:
+    assert "cot" in tag_names(tag_text(prompt))
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "El razonamiento del juez fue claro.",
+        "经济逐步发展的原因是什么",
+        "東京のおすすめのレストランは？",
+        "Привет, как дела?",
+    ],
+)
+def test_ordinary_requests_in_other_languages_are_not_cot(prompt: str) -> None:
+    assert "cot" not in tag_names(tag_text(prompt))

@@ -41,7 +41,7 @@ __all__ = [
 
 #: Bumped whenever a column's definition changes: stored enrichment of another version is
 #: recomputed, never mixed with the new definition.
-ENRICH_VERSION = 5
+ENRICH_VERSION = 6
 
 #: Capability tags, one bit each (bit i = 1 << i).
 TAGS: tuple[str, ...] = (
@@ -115,7 +115,16 @@ _RX: dict[int, Any] = {
         r"|\bjustify every|\bbefore (concluding|responding|replying|you (respond|reply|conclude))"
         r"|\b(reasoning|rationale|thoughts?|analysis)[\"']?\s*(:|,|and|then|followed by)\s*"
         r"[\"']?(final[ _]?)?answer\b"
-        r"|[\"'](reasoning|rationale|thoughts?|thinking|chain[_ ]of[_ ]thought)[\"']?\s*[:,]",
+        r"|[\"'](reasoning|rationale|thoughts?|thinking|chain[_ ]of[_ ]thought)[\"']?\s*[:,]"
+        # the same request in the languages harvesters most often write in besides English
+        r"|paso a paso|passo a passo|passo (dopo|per) passo|étape par étape|schritt für schritt"
+        r"|шаг за шагом|пошагово|(tu|su) razonamiento|(seu|teu) raciocínio"
+        r"|(ton|votre) raisonnement|(tuo|suo) ragionamento"
+        r"|(deinen|ihren|den) (gedankengang|lösungsweg|rechenweg)"
+        r"|ход (рассуждений|решения)|(свои|твои|ваши) рассуждения"
+        r"|一步一步|一步步|(逐步|分步)(推理|思考|分析|解释|解答|说明|计算)|思维链"
+        r"|(思考|推理|思维|解题|计算)(过程|步骤)|ステップバイステップ|順を追って"
+        r"|(思考|推論)(過程|プロセス)|단계별로|차근차근|(사고|추론|풀이) ?과정",
         _I,
     ),
     GRADE: _compile(
