@@ -198,3 +198,19 @@ def test_logs_without_client_fingerprints_link_egress_by_user_agent(tmp_path: Pa
     find = det.engine.linker.find
     assert find("same1") == find("same2") and find("other1") != find("other2")
     assert find("bare1") == find("bare2")
+
+
+def test_live_start_up_registers_accounts_in_sign_up_order() -> None:
+    """A gateway loads its accounts in storage order; bursts are counted in time order."""
+    accounts = [
+        {"account_id": f"a{i}", "created_at": f"2026-02-16T08:{m:02d}:00Z", "signup_ip": ip}
+        for i, (m, ip) in enumerate(
+            ((0, "192.0.2.1"), (3, "192.0.2.2"), (6, "192.0.2.3"), (50, "192.0.2.4"))
+        )
+    ]
+    in_order, shuffled = LiveDetector(), LiveDetector()
+    in_order.observe_accounts(accounts)
+    shuffled.observe_accounts([accounts[3], accounts[1], accounts[0], accounts[2]])
+    bursts = {a: in_order.engine.accounts[a].burst for a in ("a0", "a1", "a2", "a3")}
+    assert bursts == {"a0": 2, "a1": 2, "a2": 2, "a3": 0}
+    assert {a: shuffled.engine.accounts[a].burst for a in bursts} == bursts

@@ -10,6 +10,8 @@ objects: ``pickle.dumps(detector)`` is the checkpoint.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from distillguard.detect.engine import AccountInfo, Engine, VerdictChange
@@ -56,6 +58,16 @@ class LiveDetector:
                 org_id=acc.org_id,
             )
         )
+
+    def observe_accounts(self, accounts: Iterable[Account | dict[str, Any]]) -> None:
+        """Register known accounts at start-up, in sign-up order (as the batch pass meets
+        them: by ``created_at``, then id, accounts without one last), so sign-up bursts are
+        counted among neighbours in time whatever order the accounts were stored in."""
+        parsed = [a if isinstance(a, Account) else parse_account(a) for a in accounts]
+        never = datetime.max.replace(tzinfo=UTC)
+        parsed.sort(key=lambda a: (a.created_at or never, a.account_id))
+        for acc in parsed:
+            self.observe_account(acc)
 
     def observe(self, exchange: Exchange | dict[str, Any]) -> list[VerdictChange]:
         """Fold one exchange in; return the accounts whose verdict changed because of it."""

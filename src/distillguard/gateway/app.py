@@ -147,8 +147,11 @@ class LiveFeed:
         except Exception as exc:
             log.warning("live detection: account metadata not loaded: %s", exc)
             return
-        for account in accounts:
-            self.detector.observe_account(account)
+        if hasattr(self.detector, "observe_accounts"):
+            self.detector.observe_accounts(accounts)
+        else:
+            for account in accounts:
+                self.detector.observe_account(account)
 
     def close(self) -> None:
         with self._cond:
@@ -277,8 +280,7 @@ def run_detector_process(
     detector = LiveDetector()
     state = Path(state_path)
     with StateDB(state) as db:
-        for account in db.accounts().values():
-            detector.observe_account(account)
+        detector.observe_accounts(db.accounts().values())
     tail = SegmentTail(Path(log_dir), set(history) if history is not None else None)
     observed = changes = 0
     last_status = 0.0
