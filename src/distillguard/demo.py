@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from distillguard.errors import ConfigError
@@ -204,6 +205,7 @@ def _labels(path: Path) -> dict[str, tuple[str, str]]:
 def _live_gateway(out: Path, sim_dir: Path, db: Path, *, speed: float) -> None:
     import orjson
 
+    from distillguard.exchange import format_ts, parse_ts
     from distillguard.gateway.keys import create_key
     from distillguard.gateway.state import StateDB
     from distillguard.replay import read_rows, replay
@@ -218,6 +220,13 @@ def _live_gateway(out: Path, sim_dir: Path, db: Path, *, speed: float) -> None:
         for line in (sim_dir / "accounts.jsonl").read_bytes().splitlines()
         if line.strip()
     ]
+    # The replay plays the simulated week from now on: sign-up times move with it, so an
+    # account is as old at its first request as it was in the simulation (the week itself
+    # is compressed, account ages before it are not)
+    shift = datetime.now(UTC) - _first_ts(db)
+    for acct in accounts:
+        if acct.get("created_at"):
+            acct["created_at"] = format_ts(parse_ts(acct["created_at"], "created_at") + shift)
     keys: dict[str, str] = {}
     with StateDB(state_path) as state:
         state.upsert_accounts(accounts, actor="demo")
@@ -300,6 +309,15 @@ def _live_gateway(out: Path, sim_dir: Path, db: Path, *, speed: float) -> None:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def _first_ts(db: Path) -> datetime:
+    """When the scenario's traffic begins."""
+    from distillguard.store import Store
+
+    with Store(db, read_only=True) as store:
+        first = store.con.execute("SELECT min(ts) FROM exchanges").fetchone()
+    return first[0].replace(tzinfo=UTC) if first and first[0] else datetime.now(UTC)
 
 
 def _models(db: Path) -> str:
