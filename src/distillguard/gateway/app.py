@@ -120,7 +120,7 @@ class LiveFeed:
         if self.detector is None:
             return
         self._loop = loop
-        if state_path is not None and hasattr(self.detector, "observe_account"):
+        if state_path is not None and hasattr(self.detector, "observe_accounts"):
             self._load_accounts(state_path)
         self._thread = threading.Thread(target=self._run, name="dg-live-detect", daemon=True)
         self._thread.start()
@@ -147,11 +147,7 @@ class LiveFeed:
         except Exception as exc:
             log.warning("live detection: account metadata not loaded: %s", exc)
             return
-        if hasattr(self.detector, "observe_accounts"):
-            self.detector.observe_accounts(accounts)
-        else:
-            for account in accounts:
-                self.detector.observe_account(account)
+        self.detector.observe_accounts(accounts)
 
     def close(self) -> None:
         with self._cond:
