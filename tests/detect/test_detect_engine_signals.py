@@ -306,3 +306,44 @@ def test_customers_of_one_egress_asking_for_code_are_not_convicted_for_it() -> N
     _coding_accounts(eng, customers, ip="203.0.113.5", client_fingerprint="t13d_reseller")
     assert _same_cluster(eng, "c0", "c7")
     assert not any(eng.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in customers)
+
+
+def _cohort(infos: list[AccountInfo]) -> Engine:
+    """Accounts signed up together on one campus network, asking for step-by-step
+    reasoning round the clock through one egress: a hydra's shape, if they are strangers."""
+    eng = Engine()
+    for info in infos:
+        eng.observe_account(info)
+    egress = {"ip": "203.0.113.5", "client_fingerprint": "t13d_course_notebook"}
+    n = 0
+    for _ in range(30):
+        for info in infos:
+            n += 1
+            eng.observe(T0 + 600 + n * 97, info.account_id, _cot(n), **egress)
+    return eng
+
+
+def test_a_cohort_of_one_verified_organisation_is_not_convicted_as_coordination() -> None:
+    signup = {"created_ts": T0, "signup_ip": "192.0.2.10"}
+    uni = [
+        AccountInfo(f"s{i}", org_id="uni", verified=True, email_domain="student.uni.edu", **signup)  # type: ignore[arg-type]
+        for i in range(6)
+    ]
+    # one student gave the university's domain but no org_id; one gave nothing at all
+    strays = [
+        AccountInfo("domain_only", email_domain="student.uni.edu", **signup),  # type: ignore[arg-type]
+        AccountInfo("bare", **signup),  # type: ignore[arg-type]
+    ]
+    eng = _cohort(uni + strays)
+    assert eng._org("domain_only") == "uni"  # the domain resolves to its organisation
+    assert eng._parties([i.account_id for i in uni + strays]) == 1
+    assert not any(eng.accounts[i.account_id].verdict.at_least(Verdict.THROTTLE) for i in uni)
+    # the same stream from eight unrelated organisations is a coordinated harvest
+    strangers = [AccountInfo(f"h{i}", org_id=f"o{i}", **signup) for i in range(8)]  # type: ignore[arg-type]
+    eng = _cohort(strangers)
+    assert all(eng.accounts[i.account_id].verdict.at_least(Verdict.THROTTLE) for i in strangers)
+    # an unvetted organisation holding most of the core does not shield it
+    posing = [AccountInfo(f"p{i}", org_id="front", **signup) for i in range(5)]  # type: ignore[arg-type]
+    posing += [AccountInfo(f"q{i}", org_id=f"o{i}", **signup) for i in range(3)]  # type: ignore[arg-type]
+    eng = _cohort(posing)
+    assert all(eng.accounts[i.account_id].verdict.at_least(Verdict.THROTTLE) for i in posing)

@@ -218,6 +218,8 @@ class Engine:
         self._sync_free = float(link["sync_pairs"])
         self._pairs_seen = 0  # distinct account pairs that ever started within the window
         self._signups: dict[str, list[tuple[float, str]]] = {}
+        #: company / university e-mail domain -> the ``org_id`` first seen with it
+        self._domain_org: dict[str, str] = {}
         self.accounts: dict[str, _Acct] = {}
         self.clusters: dict[str, _Cluster] = {}
         self.now = float("-inf")
@@ -247,6 +249,9 @@ class Engine:
             self.linker.population += 1
         else:
             acct.info = info
+        domain = (info.email_domain or "").strip().lower()
+        if info.org_id and domain and domain not in WEBMAIL:
+            self._domain_org.setdefault(domain, info.org_id)
         self._link(info.account_id, "pay", info.payment_fingerprint)
         if info.signup_ip and info.created_ts is not None:
             net = _subnet(info.signup_ip) or info.signup_ip
@@ -895,6 +900,40 @@ class Engine:
             and acct.stats.first_ts - created <= self._cl["young_days"] * 86400.0
         )
 
+    def _org(self, account_id: str) -> str:
+        """:func:`organisation`, with a domain-only account resolved to its domain's org.
+
+        A student who signed up with the university's e-mail domain but no ``org_id`` is
+        one of the accounts of the organisation known for that domain (if any, so far).
+        """
+        org = organisation(account_id, self.accounts[account_id].info)
+        if org.startswith("domain:"):
+            return self._domain_org.get(org[7:], org)
+        return org
+
+    def _parties(self, matched: list[str] | set[str]) -> int:
+        """How many independent organisations the accounts stand for.
+
+        Their distinct organisations, except when one organisation holds at least
+        ``dominant_org_share`` of them and some of its accounts are verified: that is one
+        vetted customer's own accounts (a university cohort, a company's teams) with a few
+        strays beside it, so it counts as one party.
+        """
+        orgs: dict[str, int] = {}
+        verified: set[str] = set()
+        for m in matched:
+            org = self._org(m)
+            orgs[org] = orgs.get(org, 0) + 1
+            if self.accounts[m].info.verified:
+                verified.add(org)
+        if not orgs:
+            return 0
+        top = max(orgs, key=orgs.__getitem__)
+        share = self._cl["dominant_org_share"]
+        if share and top in verified and orgs[top] >= share * len(matched):
+            return 1
+        return len(orgs)
+
     def _young(self, cluster: _Cluster) -> set[str]:
         """Members put to work soon after sign-up, when there are enough of them.
 
@@ -911,7 +950,7 @@ class Engine:
             acct = self.accounts[m]
             if self._is_young(acct):
                 young.add(m)
-                orgs.add(organisation(m, acct.info))
+                orgs.add(self._org(m))
         return young if len(orgs) >= self._cl["min_accounts"] else set()
 
     def _shared_cards(self, cluster: _Cluster) -> set[str]:
@@ -925,7 +964,7 @@ class Engine:
             info = self.accounts[m].info
             card = info.payment_fingerprint
             if card:
-                orgs.setdefault(card, set()).add(organisation(m, info))
+                orgs.setdefault(card, set()).add(self._org(m))
         need = self._cl["shared_card_orgs"]
         return {card for card, o in orgs.items() if len(o) >= need}
 
@@ -1153,8 +1192,7 @@ class Engine:
         cluster.convicted = (
             a.score >= self._thr["throttle"]
             and len(matched) >= self._cl["min_accounts"]
-            and len({organisation(m, self.accounts[m].info) for m in matched})
-            >= self._cl["min_accounts"]
+            and self._parties(matched) >= self._cl["min_accounts"]
             # a core that is a small minority of the linked accounts is more likely a
             # selection (the CoT askers among a popular client's users) than a campaign
             and len(matched)
