@@ -324,7 +324,9 @@ def _content_text(content: Any) -> str:
 def prompt_messages(endpoint: str, request: JSONObject) -> list[tuple[str, str]]:
     """The conversation a request carries, as ``(role, text)`` pairs in order.
 
-    System prompts come first with role ``system`` whatever the endpoint calls them.
+    System prompts come first with role ``system`` whatever the endpoint calls them; a
+    user turn made only of ``tool_result`` blocks (Anthropic's tool output) has role
+    ``tool``, as it does in OpenAI's format.
     """
     out: list[tuple[str, str]] = []
     if endpoint == "completions":
@@ -358,8 +360,19 @@ def prompt_messages(endpoint: str, request: JSONObject) -> list[tuple[str, str]]
         role = "system" if role == "developer" else role
         if not isinstance(role, str):
             continue
-        out.append((role, _content_text(msg.get("content"))))
+        content = msg.get("content")
+        if role == "user" and _only_tool_results(content):
+            role = "tool"  # Anthropic carries tool output in user turns: no person spoke
+        out.append((role, _content_text(content)))
     return out
+
+
+def _only_tool_results(content: Any) -> bool:
+    return (
+        isinstance(content, list)
+        and bool(content)
+        and all(isinstance(p, dict) and p.get("type") == "tool_result" for p in content)
+    )
 
 
 def response_text(endpoint: str, response: JSONObject | None) -> str:

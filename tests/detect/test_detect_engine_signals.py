@@ -204,9 +204,13 @@ def test_a_phrase_the_whole_population_types_is_no_clusters_pattern() -> None:
     assert 77_777 in eng._shared_pattern(cluster)[0][1]
 
 
-def _hydra_with_newcomer(newcomer_tags: int) -> tuple[Engine, list]:
+def _hydra_with_newcomer(
+    newcomer_tags: int | list[int], *, in_burst: bool = True
+) -> tuple[Engine, list]:
     """A convicted hydra of young accounts signed up in a burst behind one egress, then a
-    newcomer who signs up from the same subnet in the middle of a replacement burst."""
+    newcomer who signs up from the same subnet in the middle of a replacement burst (or,
+    with ``in_burst=False``, alone from elsewhere a day before) and sends one exchange per
+    entry of ``newcomer_tags`` (six of ``newcomer_tags`` when it is one value)."""
     eng = Engine()
     egress = {"ip": "203.0.113.5", "client_fingerprint": "t13d_reseller"}
     hydra = [f"h{i}" for i in range(8)]
@@ -224,13 +228,16 @@ def _hydra_with_newcomer(newcomer_tags: int) -> tuple[Engine, list]:
     assert cluster.convicted
     # a replacement burst: three more hydra accounts and the newcomer, within minutes
     t = T0 + 600 + n * 97 + 300
-    for i, acct in enumerate(("h8", "h9", "h10", "newcomer")):
+    if not in_burst:
+        eng.observe_account(AccountInfo("newcomer", t - 86400, signup_ip="198.51.100.9"))
+    for i, acct in enumerate(("h8", "h9", "h10", "newcomer")[: 4 if in_burst else 3]):
         eng.observe_account(
             AccountInfo(acct, t + i * 20, signup_ip=f"203.0.113.{40 + i}", org_id=f"p{i}")
         )
-    for k in range(6):
+    tags = [newcomer_tags] * 6 if isinstance(newcomer_tags, int) else newcomer_tags
+    for k, tag in enumerate(tags):
         n += 1
-        e = _cot(n) if newcomer_tags == REASON | COT else _ex(n, newcomer_tags)
+        e = _cot(n) if tag == REASON | COT else _ex(n, tag)
         changes += eng.observe(t + 200 + k * 1800, "newcomer", e, **egress)
     return eng, [c for c in changes if c.account_id == "newcomer"]
 
@@ -252,6 +259,31 @@ def test_a_burst_sign_up_whose_requests_read_like_the_core_stays_convicted() -> 
     assert changes[0].verdict.at_least(Verdict.THROTTLE)
     assert eng.accounts["newcomer"].verdict.at_least(Verdict.THROTTLE)
     assert "burst_signup" not in eng.accounts["newcomer"].reasons
+
+
+def test_a_burst_sign_up_is_provisional_even_when_its_first_requests_read_like_the_core() -> None:
+    from distillguard.detect.enrich import CHAT
+
+    # its first request reads like the core's, its next ones like ordinary chat
+    eng, changes = _hydra_with_newcomer([REASON | COT] + [CHAT] * 6)
+    assert changes[0].verdict == Verdict.THROTTLE and changes[0].reasons[-1] == "burst_signup"
+    assert not eng.accounts["newcomer"].verdict.at_least(Verdict.THROTTLE)
+
+
+def test_a_new_customer_who_asks_for_steps_now_and_then_is_not_convicted_with_a_hydra() -> None:
+    from distillguard.detect.enrich import CHAT
+
+    cot, chat = REASON | COT, CHAT
+    eng, _ = _hydra_with_newcomer([cot, chat, cot, chat, cot], in_burst=False)
+    newcomer = eng.accounts["newcomer"]
+    assert newcomer.stats.n_cot == 3
+    cluster = eng.clusters[eng.linker.find("newcomer")]
+    assert "newcomer" in cluster.members and cluster.convicted
+    assert eng._matches(newcomer, cluster) is None
+    assert not newcomer.verdict.at_least(Verdict.THROTTLE)
+    # one that asks for them every time is
+    eng, _ = _hydra_with_newcomer([cot] * 8, in_burst=False)
+    assert eng.accounts["newcomer"].verdict.at_least(Verdict.THROTTLE)
 
 
 def test_an_account_that_starts_sessions_all_day_is_not_synchronized_with_everyone() -> None:

@@ -58,6 +58,31 @@ def test_tool_use_and_thinking_from_the_request_shape() -> None:
     assert "cot" in tag_names(enrich("messages", req, None).tags)
 
 
+def test_anthropic_tool_results_are_tool_turns_not_new_requests() -> None:
+    from distillguard.detect.fast_enrich import Enricher
+    from distillguard.exchange import prompt_messages
+
+    task = "Write a Python function that parses dates. Explain your reasoning step by step."
+    loop = {
+        "model": "m",
+        "max_tokens": 512,
+        "messages": [
+            {"role": "user", "content": task},
+            {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "sh"}]},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1"}]},
+        ],
+    }
+    assert [r for r, _ in prompt_messages("messages", loop)] == ["user", "assistant", "tool"]
+    # every step of the loop carries the task: its template and its request for a trace
+    step = enrich("messages", loop, None)
+    first = enrich("messages", {**loop, "messages": loop["messages"][:1]}, None)
+    assert {"cot", "tool_use", "coding"} <= set(tag_names(step.tags))
+    assert (step.prefix_key, step.suffix_key) == (first.prefix_key, first.suffix_key)
+    # the batch enricher computes the same
+    col = Enricher().columns(["messages"], [orjson.dumps(loop)], [None])
+    assert (col["tags"][0], col["prefix_key"][0]) == (step.tags, step.prefix_key)
+
+
 def _load(folder: Path, name: str) -> list[dict]:
     return [orjson.loads(x) for x in (folder / name).read_bytes().splitlines()]
 

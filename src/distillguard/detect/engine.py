@@ -561,9 +561,14 @@ class Engine:
             # established member matches only when that many of its requests would be far
             # out of reach of an ordinary user who asks for the payload now and then. In a
             # cluster of established accounts only (aged accounts working low and slow)
-            # every member is a suspect and its share counts as it is.
+            # every member is a suspect and its share counts as it is; so it does for a
+            # young member signed up in a burst (its sign-up ties it). A young member who
+            # signed up alone is held to the established members' bar: a new customer who
+            # asked for steps in three of its first five requests is an ordinary user.
             if payload > best and (
-                not young or self._is_young(acct) or self._beyond_chance(payload, s.n)
+                not young
+                or (self._is_young(acct) and acct.burst >= self._cl["burst_neighbours"])
+                or self._beyond_chance(payload, s.n)
             ):
                 best = payload
         return best
@@ -1005,10 +1010,10 @@ class Engine:
         """How a member is convicted with its convicted cluster, or None.
 
         ``"card"`` (paid with a card shared across the cluster's organisations),
-        ``"pattern"`` (its own requests follow the cluster's pattern and content, or a
-        burst sign-up too new to judge), or ``"odds"`` (a young member whose posterior odds
-        of belonging to the core reach ``member_evidence``; provisional, see
-        :meth:`_released`).
+        ``"pattern"`` (its own requests follow the cluster's pattern and content),
+        ``"burst"`` (a burst sign-up too new to judge; provisional), or ``"odds"`` (a young
+        member whose posterior odds of belonging to the core reach ``member_evidence`` while
+        its own requests do not point away from it; provisional, see :meth:`_released`).
         """
         s = acct.stats
         if cluster.pattern is None:
@@ -1026,18 +1031,27 @@ class Engine:
             # tie or its own behaviour convicts it
             return None
         count = self._match_count(acct, cluster.pattern)
-        if count >= self._need(s.n) and (
-            self._consistent_member(acct, cluster.pattern, core)
-            # a burst sign-up's first exchanges are too few to judge its mix by
-            or (
+        if count >= self._need(s.n):
+            if (
                 s.n < self._cl["burst_tie_exchanges"]
                 and cluster.pattern[3]
                 and acct.burst >= self._cl["burst_neighbours"]
-            )
+            ):
+                # a burst sign-up's first exchanges are too few to judge it by: convicted
+                # for its sign-up, provisionally (re-decided on its own requests)
+                return "burst"
+            if self._consistent_member(acct, cluster.pattern, core):
+                return "pattern"
+        parts = self.member_odds_parts(acct, cluster)
+        if (
+            parts is not None
+            and sum(parts.values()) >= self._cl["member_evidence"]
+            # its own requests must not point away from the core: the base rate and the
+            # sign-up say where it came from, not what it does
+            and parts["own requests"] >= self._cl["member_own_min"]
         ):
-            return "pattern"
-        odds = self._member_odds(acct, cluster)
-        return "odds" if odds is not None and odds >= self._cl["member_evidence"] else None
+            return "odds"
+        return None
 
     def _member_llr(self, acct: _Acct, cluster: _Cluster) -> float | None:
         """A young member whose own traffic is far likelier under the core's behaviour.
@@ -1300,9 +1314,11 @@ class Engine:
                 reasons.append("member_odds")
             prof = cluster.assessment.profile
             in_cluster = True
-            if acct.stats.n < 3 and not self._consistent_member(acct, cluster.pattern, prof):
+            if route == "burst" or (
+                acct.stats.n < 3 and not self._consistent_member(acct, cluster.pattern, prof)
+            ):
                 # convicted on its sign-up burst alone, before its own requests could be
-                # judged: throttled, not blocked
+                # judged: throttled, not blocked, and provisionally (:meth:`_released`)
                 score = min(score, (self._thr["throttle"] + self._thr["block"]) / 2)
                 reasons = [*reasons, "burst_signup"]
         elif cluster is not None and cluster.convicted and cluster.assessment is not None:
@@ -1360,8 +1376,12 @@ class Engine:
             return False
         if cluster is None or not cluster.convicted:
             return True
-        odds = self._member_odds(acct, cluster)
-        return odds is None or odds < self._cl["release_odds"]
+        parts = self.member_odds_parts(acct, cluster)
+        return (
+            parts is None
+            or sum(parts.values()) < self._cl["release_odds"]
+            or parts["own requests"] < self._cl["member_own_min"]
+        )
 
     def _verdict(self, score: float) -> Verdict:
         t = self._thr
