@@ -379,3 +379,21 @@ def test_a_cohort_of_one_verified_organisation_is_not_convicted_as_coordination(
     posing += [AccountInfo(f"q{i}", org_id=f"o{i}", **signup) for i in range(3)]  # type: ignore[arg-type]
     eng = _cohort(posing)
     assert all(eng.accounts[i.account_id].verdict.at_least(Verdict.THROTTLE) for i in posing)
+
+
+def test_aged_verified_accounts_are_convicted_only_on_requests_far_beyond_chance() -> None:
+    from distillguard.detect.enrich import CHAT
+
+    aged = {"created_ts": T0 - 90 * 86400, "verified": True}
+    bought = [AccountInfo(f"v{i}", org_id=f"o{i}", **aged) for i in range(8)]  # type: ignore[arg-type]
+    eng = _cohort(bought)  # every request of every account follows the campaign's pattern
+    assert all(eng.accounts[i.account_id].verdict.at_least(Verdict.THROTTLE) for i in bought)
+    # a verified customer of long standing on the same egress, asking for steps now and then
+    eng.observe_account(AccountInfo("customer", org_id="oc", **aged))  # type: ignore[arg-type]
+    egress = {"ip": "203.0.113.5", "client_fingerprint": "t13d_course_notebook"}
+    for k, tag in enumerate([REASON | COT, CHAT, CHAT, REASON | COT, CHAT, CHAT]):
+        e = _cot(9000 + k) if tag & COT else _ex(9000 + k, tag)
+        eng.observe(T0 + 600 + 300 * 97 + k * 3600, "customer", e, **egress)
+    cluster = eng.clusters[eng.linker.find("customer")]
+    assert "customer" in cluster.members and cluster.convicted
+    assert not eng.accounts["customer"].verdict.at_least(Verdict.THROTTLE)

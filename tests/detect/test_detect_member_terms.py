@@ -268,9 +268,13 @@ def test_the_typical_candidate_is_weighed_by_accounts_not_by_exchanges() -> None
     assert core.n_cot / core.n < 0.1
 
 
-def _cot_member(eng: Engine, name: str, created: float, cot: int, n: int) -> None:
+def _cot_member(
+    eng: Engine, name: str, created: float, cot: int, n: int, signup_ip: str | None = None
+) -> None:
     """An account created at ``created`` that sends ``n`` requests, ``cot`` asking for steps."""
-    eng.observe_account(AccountInfo(name, created, tier="startup", org_id=f"org-{name}"))
+    eng.observe_account(
+        AccountInfo(name, created, tier="startup", org_id=f"org-{name}", signup_ip=signup_ip)
+    )
     tags = [COT | REASON if i < cot else CHAT for i in range(n)]
     _feed(eng, name, [T0 + i * HOUR for i in range(n)], [_ex(i, t) for i, t in enumerate(tags)])
 
@@ -280,13 +284,17 @@ def test_a_payload_pattern_needs_strong_evidence_from_an_established_member_besi
 ):
     eng = Engine()
     young = [f"y{i}" for i in range(6)]
-    for name in young:  # a hydra's replacements: signed up an hour before their first request
-        _cot_member(eng, name, T0 - HOUR, 3, 4)
+    for i, name in enumerate(young):  # a hydra's replacements, signed up in a burst an hour
+        # before their first request
+        _cot_member(eng, name, T0 - HOUR + i, 3, 4, signup_ip=f"203.0.113.{10 + i}")
     _cot_member(eng, "customer", T0 - 90 * 24 * HOUR, 3, 4)  # a long-standing customer
     _cot_member(eng, "scripted", T0 - 90 * 24 * HOUR, 17, 17)  # established, steps every time
+    _cot_member(eng, "newcomer", T0 - 2 * HOUR, 3, 4)  # young too, but signed up alone
     pattern = ((set(), set()), "cot", set(), set(young))
-    # the young member's three step-by-step requests of four follow the cluster's payload
+    # the burst member's three step-by-step requests of four follow the cluster's payload
     assert eng._match_count(eng.accounts["y0"], pattern) == 3
+    # a young member who signed up alone is held to the established members' bar
+    assert eng._match_count(eng.accounts["newcomer"], pattern) == 0
     # the customer's same three of four are what an ordinary user sends: no match
     assert eng._match_count(eng.accounts["customer"], pattern) == 0
     # seventeen of seventeen are beyond an ordinary user (chance < 1/1000 at a quarter)

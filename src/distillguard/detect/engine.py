@@ -1025,12 +1025,23 @@ class Engine:
             # paid with a card that pays for several organisations' accounts in this
             # cluster: the card is the tie, whatever the member's own mix of requests
             return "card"
+        count = self._match_count(acct, cluster.pattern)
         if acct.info.verified is True and not self._is_young(acct):
             # a long-standing verified customer is not convicted for resembling a cluster it
             # is linked to (a popular agent prompt, the same reasoning settings): only a hard
-            # tie or its own behaviour convicts it
+            # tie, or its own requests following the cluster's pattern far beyond what an
+            # ordinary user of that pattern would send (an aged, verified account bought or
+            # grown for a campaign), convicts it
+            # counted in sessions: an agent loop's steps repeat one task's wording, so a
+            # session is one observation of the account's habits, not one per exchange
+            sessions = sum(s.starts)
+            if (
+                count >= self._need(s.n)
+                and self._beyond_chance(round(count / s.n * sessions), sessions)
+                and self._consistent_member(acct, cluster.pattern, core)
+            ):
+                return "pattern"
             return None
-        count = self._match_count(acct, cluster.pattern)
         if count >= self._need(s.n):
             if (
                 s.n < self._cl["burst_tie_exchanges"]
