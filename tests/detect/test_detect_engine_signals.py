@@ -397,3 +397,31 @@ def test_aged_verified_accounts_are_convicted_only_on_requests_far_beyond_chance
     cluster = eng.clusters[eng.linker.find("customer")]
     assert "customer" in cluster.members and cluster.convicted
     assert not eng.accounts["customer"].verdict.at_least(Verdict.THROTTLE)
+
+
+def test_a_hydra_that_is_a_minority_of_its_resellers_customers_is_still_convicted() -> None:
+    from distillguard.detect.enrich import CHAT
+
+    eng = Engine()
+    egress = {"ip": "203.0.113.5", "client_fingerprint": "t13d_reseller"}
+    customers = [f"c{i}" for i in range(24)]
+    for i, acct in enumerate(customers):  # a reseller's long-standing customers
+        eng.observe_account(AccountInfo(acct, T0 - 200 * 86400 + i * 7919, org_id=f"c{i}"))
+    hydra = [f"h{i}" for i in range(6)]  # signed up together, put to work at once
+    for i, acct in enumerate(hydra):
+        eng.observe_account(
+            AccountInfo(acct, T0 + i * 30, signup_ip=f"198.51.100.{10 + i}", org_id=f"o{i}")
+        )
+    n = 0
+    for _ in range(30):
+        for acct in hydra:
+            n += 1
+            eng.observe(T0 + 600 + n * 97, acct, _cot(n), **egress)
+        for acct in customers:
+            n += 1
+            eng.observe(T0 + 600 + n * 97, acct, _ex(n, CHAT), **egress)
+    cluster = eng.clusters[eng.linker.find("h0")]
+    assert set(customers) <= set(cluster.members)  # the egress links them all
+    assert cluster.convicted  # a core of 6 among 30 active accounts
+    assert all(eng.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in hydra)
+    assert not any(eng.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in customers)

@@ -547,7 +547,7 @@ class Engine:
         # a template's fixed sentence may sit before or after the slot: count both ends
         ends = sum(s.prefix.low(k) for k in pre) + sum(s.suffix.low(k) for k in suf - pre)
         best = min(s.n, ends)
-        if best and young and not self._is_young(acct) and not self._beyond_chance(best, s.n):
+        if best and young and not self._is_young(acct) and not self._beyond_chance_in(best, s):
             # the same bar as the payload below: a long-standing member who ends two of its
             # four requests with a phrase the campaign's scripts also use ("Explain each step
             # before answering.") is an ordinary user of that phrase
@@ -568,10 +568,25 @@ class Engine:
             if payload > best and (
                 not young
                 or (self._is_young(acct) and acct.burst >= self._cl["burst_neighbours"])
-                or self._beyond_chance(payload, s.n)
+                or self._beyond_chance_in(payload, s)
             ):
                 best = payload
         return best
+
+    def _beyond_chance_in(self, k: int, s: Stats) -> bool:
+        """:meth:`_beyond_chance` of ``k`` of an account's exchanges, counted in
+        conversations.
+
+        A conversation is one observation of an account's habits: it re-sends its first
+        request with every turn, and an agent loop's steps repeat one task's wording. Every
+        conversation starts with a single-turn exchange, so ``k`` of ``n`` exchanges weigh
+        as that share of the account's single-turn exchanges (of its sessions, for a log
+        that shows none).
+        """
+        units = s.n_single or sum(s.starts)
+        if not s.n or not units:
+            return False
+        return self._beyond_chance(round(k / s.n * units), units)
 
     def _beyond_chance(self, k: int, n: int) -> bool:
         """``k`` of ``n`` requests carrying a pattern is out of an ordinary user's reach: a
@@ -1032,12 +1047,9 @@ class Engine:
             # tie, or its own requests following the cluster's pattern far beyond what an
             # ordinary user of that pattern would send (an aged, verified account bought or
             # grown for a campaign), convicts it
-            # counted in sessions: an agent loop's steps repeat one task's wording, so a
-            # session is one observation of the account's habits, not one per exchange
-            sessions = sum(s.starts)
             if (
                 count >= self._need(s.n)
-                and self._beyond_chance(round(count / s.n * sessions), sessions)
+                and self._beyond_chance_in(count, s)
                 and self._consistent_member(acct, cluster.pattern, core)
             ):
                 return "pattern"
@@ -1220,8 +1232,14 @@ class Engine:
             and self._parties(matched) >= self._cl["min_accounts"]
             # a core that is a small minority of the linked accounts is more likely a
             # selection (the CoT askers among a popular client's users) than a campaign
-            and len(matched)
-            >= self._cl["core_share"] * sum(1 for m in cluster.members if self.accounts[m].stats.n)
+            and (
+                # ... unless its suspects are its young accounts (sign-ups put to work within
+                # days), beside whom an established member matches only far beyond chance
+                bool(cluster.pattern[3])
+                or len(matched)
+                >= self._cl["core_share"]
+                * sum(1 for m in cluster.members if self.accounts[m].stats.n)
+            )
         )
         if not cluster.convicted:
             # the member test below is read only beside a convicted cluster; until then it
