@@ -385,10 +385,19 @@ def test_aged_verified_accounts_are_convicted_only_on_requests_far_beyond_chance
     from distillguard.detect.enrich import CHAT
 
     aged = {"created_ts": T0 - 90 * 86400, "verified": True}
-    bought = [AccountInfo(f"v{i}", org_id=f"o{i}", **aged) for i in range(8)]  # type: ignore[arg-type]
-    eng = _cohort(bought)  # every request of every account follows the campaign's pattern
+    bought = [AccountInfo(f"v{i}", org_id=f"o{i}", **aged) for i in range(5)]  # type: ignore[arg-type]
+    fresh = [AccountInfo(f"y{i}", created_ts=T0, org_id=f"y{i}") for i in range(3)]
+    # every request of every account follows the campaign's pattern; three of its accounts
+    # were put to work the day they signed up
+    eng = _cohort(bought + fresh)
     assert all(eng.accounts[i.account_id].verdict.at_least(Verdict.THROTTLE) for i in bought)
+    # several companies' aged, verified accounts alike beyond chance, with nothing of a
+    # campaign's structure beside them (no young accounts, no shared cards): no conviction
+    alike = [AccountInfo(f"b{i}", org_id=f"o{i}", **aged) for i in range(8)]  # type: ignore[arg-type]
+    eng = _cohort(alike)
+    assert not any(eng.accounts[i.account_id].verdict.at_least(Verdict.THROTTLE) for i in alike)
     # a verified customer of long standing on the same egress, asking for steps now and then
+    eng = _cohort(bought + fresh)
     eng.observe_account(AccountInfo("customer", org_id="oc", **aged))  # type: ignore[arg-type]
     egress = {"ip": "203.0.113.5", "client_fingerprint": "t13d_course_notebook"}
     for k, tag in enumerate([REASON | COT, CHAT, CHAT, REASON | COT, CHAT, CHAT]):

@@ -1046,9 +1046,13 @@ class Engine:
             # is linked to (a popular agent prompt, the same reasoning settings): only a hard
             # tie, or its own requests following the cluster's pattern far beyond what an
             # ordinary user of that pattern would send (an aged, verified account bought or
-            # grown for a campaign), convicts it
+            # grown for a campaign), convicts it, and only beside a campaign's structure
+            # (young accounts put to work within days, or cards paying for several
+            # organisations): several companies' batch jobs behind one NAT are alike
+            # beyond chance and are no campaign
             if (
-                count >= self._need(s.n)
+                (cluster.pattern[3] or cluster.pattern[2])
+                and count >= self._need(s.n)
                 and self._beyond_chance_in(count, s)
                 and self._consistent_member(acct, cluster.pattern, core)
             ):
