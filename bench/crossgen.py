@@ -5,8 +5,8 @@ Provenance
 ----------
 This generator was written independently of the project's detector and of the project's own
 traffic simulator: its author read only the public interchange-format specification
-(``/work/shared/spec/exchange-log.md``, sections 1, 2 and 4) and the public prompt sets in
-``/work/shared/data/prompts``.  No code, constants, documentation or tests of the detector or
+(``../shared/spec/exchange-log.md``, sections 1, 2 and 4) and the public prompt sets in
+``../shared/data/prompts``.  No code, constants, documentation or tests of the detector or
 of the project's simulator were consulted, so a detector that does well here generalises
 beyond the world its authors imagined rather than reproducing it.
 
@@ -134,7 +134,8 @@ SEC = 1000
 MIN = 60 * SEC
 HOUR = 60 * MIN
 DAY = 24 * HOUR
-DEFAULT_PROMPTS = Path("/work/shared/data/prompts")
+#: The public prompt sets beside this checkout (``../shared/data/prompts``).
+DEFAULT_PROMPTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "prompts"
 
 M_FLAG = "orion-2"
 M_MINI = "orion-2-mini"
