@@ -1977,37 +1977,19 @@ class World:
                     else None
                 )
             st = self.maybe_fail(0.002)
-            lat = self.exchange(
-                a,
-                t,
-                model,
-                msgs,
+            body = dict(
                 text=text,
                 calls=calls,
                 params=params,
                 tools=tools,
                 endpoint=endpoint,
-                net=net_fn(),
                 thinking=thinking,
                 meta=meta,
-                status=st,
             )
-            if st != 200:
+            lat = self.exchange(a, t, model, msgs, net=net_fn(), status=st, **body)
+            if st != 200:  # the client retries the failed step
                 t += int(lat + pr.uniform(1, 8) * SEC)
-                lat = self.exchange(
-                    a,
-                    t,
-                    model,
-                    msgs,
-                    text=text,
-                    calls=calls,
-                    params=params,
-                    tools=tools,
-                    endpoint=endpoint,
-                    net=net_fn(),
-                    thinking=thinking,
-                    meta=meta,
-                )
+                lat = self.exchange(a, t, model, msgs, net=net_fn(), **body)
             if last:
                 t += int(lat)
                 break
