@@ -391,3 +391,30 @@ def test_a_cluster_that_is_nearly_all_core_is_contrasted_with_the_platforms_acco
     assert bg[0][reasoning] > 2.0 and bg[0][chat] < -2.0
     # half the cluster outside the core: those members are the population it is compared with
     assert eng._background_contrast(cluster, core[:10], _cluster(eng, core[:10]).stats) is None
+
+
+def test_established_members_count_as_they_are_where_they_are_the_campaign_themselves() -> None:
+    eng = Engine()
+    young = [f"y{i}" for i in range(4)]
+    for i, name in enumerate(young):  # sign-ups put to work within the hour, in a burst
+        _cot_member(eng, name, T0 - HOUR + i, 3, 4, signup_ip=f"203.0.113.{10 + i}")
+    aged = [f"a{i}" for i in range(5)]  # aged accounts doing the same work: 3 of 4 steps
+    for name in aged:
+        _cot_member(eng, name, T0 - 90 * 24 * HOUR, 3, 4)
+    pattern = ((set(), set()), "cot", set(), set(young))
+    cluster = _cluster(eng, young + aged)
+    # every established member follows the payload by its own traffic: no population to
+    # hide in, so their three of four count as they are
+    assert eng._homogeneous(cluster, pattern)
+    assert eng._match_count(eng.accounts["a0"], (*pattern, True)) == 3
+    # beside long-standing customers who chat (a reseller's), the same three of four are
+    # what an ordinary user of the payload sends: held to the beyond-chance bar
+    customers = [f"r{i}" for i in range(20)]
+    for name in customers:
+        _cot_member(eng, name, T0 - 90 * 24 * HOUR, 0, 4)
+    mixed = _cluster(eng, young + aged + customers)
+    assert not eng._homogeneous(mixed, pattern)
+    assert eng._match_count(eng.accounts["a0"], (*pattern, False)) == 0
+    # and two established followers are too few to say the established members are the
+    # campaign (min_accounts)
+    assert not eng._homogeneous(_cluster(eng, young + aged[:2]), pattern)

@@ -404,7 +404,7 @@ def cluster_evidence(cluster: Any, reasons: list[str]) -> list[str]:
             texts = [f"{prof.get('template', 0.0):.0%} of exchanges follow the cluster pattern"]
         lines += [f"cluster core: {t}" for t in texts]
     if cluster.pattern is not None:
-        heavy, mode, cards, young = cluster.pattern
+        heavy, mode, cards, young, _ = cluster.pattern
         parts = []
         if heavy[0] or heavy[1]:
             parts.append(f"{len(heavy[0]) + len(heavy[1])} template sentences shared by members")

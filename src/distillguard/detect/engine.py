@@ -521,10 +521,26 @@ class Engine:
         cs, share = cluster.stats, self._cl["heavy_share"]
         return cs.prefix.heavy(cs.n, share), cs.suffix.heavy(cs.n, share)
 
-    def _match_count(self, acct: _Acct, pattern: tuple, *, core: bool = False) -> int:  # type: ignore[type-arg]
-        """How many of an account's exchanges (lower bound) follow the cluster's pattern."""
+    def _match_count(
+        self,
+        acct: _Acct,
+        pattern: tuple,  # type: ignore[type-arg]
+        *,
+        core: bool = False,
+        bar: bool = True,
+    ) -> int:
+        """How many of an account's exchanges (lower bound) follow the cluster's pattern.
+
+        ``bar=False`` counts an established member's matches as they are, without the
+        beyond-chance bar (:meth:`_homogeneous` asks how many would match that way).
+        """
         s = acct.stats
-        heavy, mode, cards, young = pattern if len(pattern) == 4 else (*pattern, (), ())
+        heavy, mode, cards, young, homogeneous = (
+            pattern if len(pattern) == 5 else (*pattern, (), (), False)[:5]
+        )
+        # an established member is held to the beyond-chance bar only where the cluster's
+        # established members are the population a campaign of young accounts hides in
+        hold = bar and young and not homogeneous
         # a hard tie matches from the first exchange (not only after `member_min` of them)
         tied = max(s.n, math.ceil(self._cl["member_min"])) if s.n else 0
         if acct.info.payment_fingerprint in cards:
@@ -547,7 +563,7 @@ class Engine:
         # a template's fixed sentence may sit before or after the slot: count both ends
         ends = sum(s.prefix.low(k) for k in pre) + sum(s.suffix.low(k) for k in suf - pre)
         best = min(s.n, ends)
-        if best and young and not self._is_young(acct) and not self._beyond_chance_in(best, s):
+        if best and hold and not self._is_young(acct) and not self._beyond_chance_in(best, s):
             # the same bar as the payload below: a long-standing member who ends two of its
             # four requests with a phrase the campaign's scripts also use ("Explain each step
             # before answering.") is an ordinary user of that phrase
@@ -566,7 +582,7 @@ class Engine:
             # signed up alone is held to the established members' bar: a new customer who
             # asked for steps in three of its first five requests is an ordinary user.
             if payload > best and (
-                not young
+                not hold
                 or (self._is_young(acct) and acct.burst >= self._cl["burst_neighbours"])
                 or self._beyond_chance_in(payload, s)
             ):
@@ -624,7 +640,34 @@ class Engine:
                     keep, (cs.prefix, cs.suffix), self._phrases, strict=True
                 )
             ]
-        return keep, self._content_mode(cluster), self._shared_cards(cluster), self._young(cluster)
+        mode, young = self._content_mode(cluster), self._young(cluster)
+        pattern = (keep, mode, self._shared_cards(cluster), young, False)
+        return (*pattern[:4], self._homogeneous(cluster, pattern))
+
+    def _homogeneous(self, cluster: _Cluster, pattern: tuple) -> bool:  # type: ignore[type-arg]
+        """Whether a cluster's established members are themselves the campaign.
+
+        Beside a campaign of young accounts, the established members of a cluster are
+        normally the population it hides in (a reseller's long-standing customers), and
+        each is held to the beyond-chance bar. Where nearly all of them (at least
+        ``background_core_share``, and at least ``min_accounts``) follow the pattern by
+        their own traffic, there is no such population: they are aged accounts of the same
+        campaign (bought, or grown for it), and their share counts as it is.
+        """
+        if not pattern[3]:
+            return False
+        established = followers = 0
+        for m in cluster.members:
+            acct = self.accounts[m]
+            if acct.stats.n == 0 or m in pattern[3] or self._is_young(acct):
+                continue
+            established += 1
+            if self._match_count(acct, pattern, bar=False) >= self._need(acct.stats.n):
+                followers += 1
+        return (
+            followers >= self._cl["min_accounts"]
+            and followers >= self._cl["background_core_share"] * established
+        )
 
     def _capped(
         self, matched: list[str], core: Stats, whole: Stats
