@@ -434,3 +434,97 @@ def test_a_hydra_that_is_a_minority_of_its_resellers_customers_is_still_convicte
     assert cluster.convicted  # a core of 6 among 30 active accounts
     assert all(eng.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in hydra)
     assert not any(eng.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in customers)
+
+
+def test_a_platform_paying_for_its_tenants_accounts_is_one_customer() -> None:
+    eng = Engine()
+    tenants = [f"t{i}" for i in range(8)]
+    for i, acct in enumerate(tenants):
+        # one account and one org per tenant, all opened by the SaaS's staff on its card
+        eng.observe_account(
+            AccountInfo(
+                acct,
+                created_ts=T0 - 200 * 86400,
+                org_id=f"tenant{i}",
+                verified=True,
+                email_domain="supportsaas.example",
+                payment_fingerprint="saas_card",
+            )
+        )
+    _coding_accounts(eng, tenants)
+    assert eng._parties(tenants) == 1
+    assert not any(eng.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in tenants)
+    # unverified accounts of eight organisations on one card are no such customer
+    eng = Engine()
+    for i, acct in enumerate(tenants):
+        eng.observe_account(
+            AccountInfo(
+                acct,
+                created_ts=T0 - 3600,
+                org_id=f"org{i}",
+                email_domain="supportsaas.example",
+                payment_fingerprint="shared_card",
+            )
+        )
+    _coding_accounts(eng, tenants)
+    assert all(eng.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in tenants)
+
+
+def _course(names: list[str], client: str, ips: list[str]) -> Engine:
+    """Learners of one course asking for steps through its notebook's system prompt."""
+    eng = Engine()
+    for n in range(200):  # the platform's other accounts, some on the same popular client
+        eng.observe_account(AccountInfo(f"other{n}", created_ts=T0 - 86400, org_id=f"x{n}"))
+        if n < 20:
+            browser = "t13d_popular_browser"
+            eng.observe(T0 + n, f"other{n}", _ex(n), ip=f"192.0.2.{n}", client_fingerprint=browser)
+    for i, acct in enumerate(names):
+        eng.observe_account(AccountInfo(acct, created_ts=T0 - 3600, org_id=f"learner{i}"))
+    k = 0
+    for _ in range(20):
+        for i, acct in enumerate(names):
+            k += 1
+            e = _cot(k, sys_key=4242, sys_tags=COT)
+            eng.observe(T0 + 600 + 97 * k, acct, e, ip=ips[i], client_fingerprint=client)
+    return eng
+
+
+def test_accounts_joined_only_by_a_system_prompt_share_no_infrastructure() -> None:
+    learners = [f"l{i}" for i in range(8)]
+    homes = [f"198.51.100.{10 + i}" for i in range(8)]  # each on their own network
+    eng = _course(learners, "t13d_popular_browser", homes)
+    assert _same_cluster(eng, "l0", "l7")  # linked by the course's system prompt
+    assert eng._structure(learners) == 0.0
+    assert not any(eng.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in learners)
+    # the same requests from one operator's own client build are a campaign
+    eng = _course(learners, "t13d_operator_build", homes)
+    assert eng._structure(learners) == 1.0
+    assert all(eng.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in learners)
+
+
+def test_a_tied_harvest_without_a_trace_needs_one_setup_across_its_accounts() -> None:
+    def burst(apps: bool) -> Engine:
+        eng = Engine()
+        names = [f"h{i}" for i in range(8)]
+        for i, acct in enumerate(names):  # signed up within minutes from one venue's subnet
+            eng.observe_account(
+                AccountInfo(acct, created_ts=T0 + 60 * i, org_id=f"o{i}", signup_ip="192.0.2.7")
+            )
+        k = 0
+        for _ in range(60):
+            for i, acct in enumerate(names):
+                k += 1
+                # a team's own app prompt (SimHashes far apart), or one operator's none
+                sim = (0x5DEECE66D * (i + 1)) ** 3 % (1 << 64) if apps else 0
+                # the same closing sentence on every request (a template, or a shared kit)
+                e = _ex(20_000 + k, CODING)._replace(sys_key=sim, sys_sim=sim, suffix_key=777)
+                eng.observe(T0 + 3600 + 60 * k, acct, e, ip=f"198.51.100.{i}")
+        return eng
+
+    operator = burst(apps=False)
+    names = [f"h{i}" for i in range(8)]
+    assert operator._setup_share(names) == 1.0
+    assert all(operator.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in names)
+    teams = burst(apps=True)
+    assert teams._setup_share(names) == 1 / 8
+    assert not any(teams.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in names)

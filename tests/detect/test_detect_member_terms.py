@@ -418,3 +418,5 @@ def test_established_members_count_as_they_are_where_they_are_the_campaign_thems
     # and two established followers are too few to say the established members are the
     # campaign (min_accounts)
     assert not eng._homogeneous(_cluster(eng, young + aged[:2]), pattern)
+    # one long-standing member beside them that does not follow keeps the bar for all
+    assert not eng._homogeneous(_cluster(eng, young + aged + customers[:1]), pattern)

@@ -76,15 +76,23 @@ class VerdictChange:
     warming_up: bool = False
 
 
+#: link kinds that are shared infrastructure (see :meth:`Engine._structure`)
+_STRUCTURE_KINDS = ("ipc", "pay", "burst", "sync")
+_PER_ACCOUNT_FPS = 8
+_SETUP_BITS = 6  # system prompts whose SimHashes differ in at most this many bits are one
+
+
 class _Acct:
     __slots__ = (
         "burst",
         "flagged_ts",
+        "fps",
         "info",
         "last_link",
         "own",
         "reasons",
         "score",
+        "setup",
         "stats",
         "tpl_reg",
         "verdict",
@@ -101,6 +109,8 @@ class _Acct:
         self.tpl_reg = 0
         self.last_link: tuple[object, ...] = ()
         self.burst = 0  # accounts signed up from the same subnet within the burst window
+        self.fps: tuple[str, ...] = ()  # the client fingerprints it used (the first few)
+        self.setup = -1  # SimHash of its first system prompt (0: none so far; -1: no exchange)
 
 
 class _Cluster:
@@ -218,6 +228,9 @@ class Engine:
         self._sync_free = float(link["sync_pairs"])
         self._pairs_seen = 0  # distinct account pairs that ever started within the window
         self._signups: dict[str, list[tuple[float, str]]] = {}
+        #: client fingerprint -> how many accounts have used it (for its rarity)
+        self._fp_accounts: dict[str, int] = {}
+        self._fp_share = float(link["client_fingerprint_share"])
         #: company / university e-mail domain -> the ``org_id`` first seen with it
         self._domain_org: dict[str, str] = {}
         self.accounts: dict[str, _Acct] = {}
@@ -303,6 +316,8 @@ class Engine:
         if self._sync_min and start:
             self._session_start(ts, account_id)
         acct.stats.add(ts, e, self._ev["saturation_tokens"], start, fresh)
+        if acct.setup <= 0 and (acct.setup < 0 or e.sys_sim):
+            acct.setup = e.sys_sim  # its first system prompt (none, until it sends one)
         if self._own_share > 0:
             if e.prefix_key:
                 self._phrases[0].add(e.prefix_key)
@@ -377,6 +392,12 @@ class Engine:
             self._link(account_id, "ipc", f"{ip}|")
         if client_fingerprint:
             self._link(account_id, "cfp", client_fingerprint)
+            acct = self.accounts[account_id]
+            if client_fingerprint not in acct.fps and len(acct.fps) < _PER_ACCOUNT_FPS:
+                acct.fps = (*acct.fps, client_fingerprint)
+                self._fp_accounts[client_fingerprint] = (
+                    self._fp_accounts.get(client_fingerprint, 0) + 1
+                )
             if ip:
                 self._link(account_id, "ipc", f"{ip}|{client_fingerprint}")
         if e.sys_key:
@@ -649,10 +670,12 @@ class Engine:
 
         Beside a campaign of young accounts, the established members of a cluster are
         normally the population it hides in (a reseller's long-standing customers), and
-        each is held to the beyond-chance bar. Where nearly all of them (at least
-        ``background_core_share``, and at least ``min_accounts``) follow the pattern by
-        their own traffic, there is no such population: they are aged accounts of the same
-        campaign (bought, or grown for it), and their share counts as it is.
+        each is held to the beyond-chance bar. Where all of them (and at least
+        ``min_accounts``) follow the pattern by their own traffic, there is no such
+        population: they are aged accounts of the same campaign (bought, or grown for it),
+        and their share counts as it is. One established member that does not follow is
+        enough to keep the bar (a customer who asks for steps can share the egress of a
+        campaign's aged accounts; the ones beside it who do not are what shows it).
         """
         if not pattern[3]:
             return False
@@ -664,10 +687,7 @@ class Engine:
             established += 1
             if self._match_count(acct, pattern, bar=False) >= self._need(acct.stats.n):
                 followers += 1
-        return (
-            followers >= self._cl["min_accounts"]
-            and followers >= self._cl["background_core_share"] * established
-        )
+        return followers >= self._cl["min_accounts"] and followers == established
 
     def _capped(
         self, matched: list[str], core: Stats, whole: Stats
@@ -941,6 +961,62 @@ class Engine:
         rc, rr = kc / tc, kr / tr
         return _clip(math.log(rc / rr), _KIND_CLIP), rc - rr
 
+    def _structure(self, matched: list[str]) -> float:
+        """Share of the core's accounts bound to another of them by shared infrastructure.
+
+        An egress address (with its client), a card, a sign-up burst, synchronized session
+        starts, or a client build few of the platform's accounts use (at most
+        ``client_fingerprint_share`` of them, or mostly the core's: an operator's own
+        tooling, not a browser or a popular SDK). Accounts joined only by what they send
+        (a course's or an app's system prompt, used by learners on their own machines in
+        many countries) are users of one product, not one operator's accounts.
+        """
+        if not matched:
+            return 0.0
+        registered, groups = self.linker._registered, self.linker.members
+        rare = self._fp_share * self.linker.population
+        inside: dict[str, int] = {}  # client fingerprint -> core accounts that used it
+        for m in matched:
+            for fp in self.accounts[m].fps:
+                inside[fp] = inside.get(fp, 0) + 1
+        # a build is the core's own when few of the platform's accounts use it, or when
+        # most of those that do are in the core (one operator's tooling on a small platform)
+        own = {
+            fp
+            for fp, k in inside.items()
+            if k >= 2 and (self._fp_accounts[fp] <= rare or 2 * k >= self._fp_accounts[fp])
+        }
+        keys_of: dict[str, list[tuple[str, object]]] = {}
+        counts: dict[tuple[str, object], int] = {}
+        for m in matched:
+            keys: list[tuple[str, object]] = []
+            values = registered.get(m, {})
+            for kind in _STRUCTURE_KINDS:
+                for v in values.get(kind, ()):
+                    if groups.get((kind, v)) is not None:  # still rare enough to link
+                        keys.append((kind, v))
+            keys.extend(("fp", fp) for fp in self.accounts[m].fps if fp in own)
+            keys_of[m] = keys
+            for k in keys:
+                counts[k] = counts.get(k, 0) + 1
+        tied = sum(1 for m in matched if any(counts[k] >= 2 for k in keys_of[m]))
+        return tied / len(matched)
+
+    def _setup_share(self, matched: list[str]) -> float:
+        """Share of the core's accounts that run its most common setup: the same system
+        prompt (SimHash within ``_SETUP_BITS`` bits: one operator's prompt with a name
+        changed is one setup), or none."""
+        reps: list[list[int]] = []  # [SimHash, accounts]
+        for m in matched:
+            setup = max(self.accounts[m].setup, 0)
+            for rep in reps:
+                if (rep[0] ^ setup).bit_count() <= _SETUP_BITS:
+                    rep[1] += 1
+                    break
+            else:
+                reps.append([setup, 1])
+        return max(r[1] for r in reps) / len(matched) if reps else 0.0
+
     def _ties(self, cluster: _Cluster, matched: list[str]) -> float:
         """Share of the core's accounts bound by a hard tie: shared card or burst sign-up."""
         cards = cluster.pattern[2] if cluster.pattern else ()
@@ -974,6 +1050,22 @@ class Engine:
             return self._domain_org.get(org[7:], org)
         return org
 
+    def _party(self, account_id: str) -> str:
+        """The customer an account answers to: :meth:`_org`, except that a verified account
+        with a company e-mail domain answers to that domain.
+
+        A support platform that runs one account (and one ``org_id``) per tenant, all
+        opened by its own staff and paid with its card, is one customer: its accounts are
+        vetted, and an e-mail domain of its own is not something unrelated parties share.
+        """
+        info = self.accounts[account_id].info
+        if info.verified:
+            domain = (info.email_domain or "").strip().lower()
+            if domain and domain not in WEBMAIL:
+                # the organisation first seen with that domain, as for a domain-only account
+                return self._domain_org.get(domain, f"domain:{domain}")
+        return self._org(account_id)
+
     def _parties(self, matched: list[str] | set[str]) -> int:
         """How many independent organisations the accounts stand for.
 
@@ -985,7 +1077,7 @@ class Engine:
         orgs: dict[str, int] = {}
         verified: set[str] = set()
         for m in matched:
-            org = self._org(m)
+            org = self._party(m)
             orgs[org] = orgs.get(org, 0) + 1
             if self.accounts[m].info.verified:
                 verified.add(org)
@@ -1027,7 +1119,7 @@ class Engine:
             info = self.accounts[m].info
             card = info.payment_fingerprint
             if card:
-                orgs.setdefault(card, set()).add(self._org(m))
+                orgs.setdefault(card, set()).add(self._party(m))
         need = self._cl["shared_card_orgs"]
         return {card for card, o in orgs.items() if len(o) >= need}
 
@@ -1267,7 +1359,11 @@ class Engine:
                 else assess(core, self.policy, prior, len(matched)).profile
             )
             core, matched = self._core(cluster, typical)
-            a = assess(core, self.policy, prior, len(matched), self._ties(cluster, matched))
+            ties = self._ties(cluster, matched)
+            # a harvest without a trace is one operator's only where its accounts run one
+            # setup: builders at a hackathon each bring their own app and system prompt
+            one_setup = self._setup_share(matched) >= self._cl["harvest_setup_share"]
+            a = assess(core, self.policy, prior, len(matched), ties, harvest_ties=ties * one_setup)
         else:
             a = assess(core, self.policy, prior, 0)
         cluster.assessment = a
@@ -1287,6 +1383,8 @@ class Engine:
                 >= self._cl["core_share"]
                 * sum(1 for m in cluster.members if self.accounts[m].stats.n)
             )
+            # one operator's accounts share infrastructure; one product's users need not
+            and self._structure(matched) >= self._cl["structure_share"]
         )
         if not cluster.convicted:
             # the member test below is read only beside a convicted cluster; until then it

@@ -64,7 +64,13 @@ def _manner(prof: dict[str, float], policy: Policy) -> dict[str, float]:
 
 
 def assess(
-    stats: Stats, policy: Policy, prior: float, accounts: int = 1, ties: float = 0.0
+    stats: Stats,
+    policy: Policy,
+    prior: float,
+    accounts: int = 1,
+    ties: float = 0.0,
+    *,
+    harvest_ties: float | None = None,
 ) -> Assessment:
     """Score a counter set (an account's, or a cluster core's over ``accounts`` accounts).
 
@@ -83,11 +89,13 @@ def assess(
     prof = profile(stats)
     w = policy.values["content"]
     payload = {k: w[k] * prof[k] for k in _PAYLOAD}
-    if accounts >= 2 and ties > 0.0:
+    harvest_ties = ties if harvest_ties is None else harvest_ties
+    if accounts >= 2 and harvest_ties > 0.0:
         # a core bound by hard ties (cards paying for several organisations, sign-up bursts)
         # that spends its volume on the harvested capabilities is a harvest even when it
         # asks for no reasoning trace: one operator's accounts, not customers who code
-        payload["capability_harvest"] = w["capability_harvest"] * prof["harvest"] * ties
+        # (``harvest_ties``: the ties that count for it, when the caller knows better)
+        payload["capability_harvest"] = w["capability_harvest"] * prof["harvest"] * harvest_ties
     focus = {k: w[_POLICY_KEY.get(k, k)] * prof[k] for k in _FOCUS}
     manner = _manner(prof, policy)
     coordination = (
