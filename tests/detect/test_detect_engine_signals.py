@@ -528,3 +528,19 @@ def test_a_tied_harvest_without_a_trace_needs_one_setup_across_its_accounts() ->
     teams = burst(apps=True)
     assert teams._setup_share(names) == 1 / 8
     assert not any(teams.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in names)
+
+
+def test_a_system_prompt_a_few_dozen_accounts_share_still_links_them_on_a_small_platform() -> (
+    None
+):
+    eng = Engine()
+    for n in range(1000):  # a small platform: 1 % of its accounts is 10
+        eng.observe_account(AccountInfo(f"x{n}", created_ts=T0 - 86400))
+    cell = [f"h{i}" for i in range(30)]
+    for i, acct in enumerate(cell):
+        eng.observe(T0 + i, acct, _cot(i, sys_key=5150), ip=f"198.51.100.{i}")
+    assert _same_cluster(eng, "h0", "h29")
+    # beyond the floor, popularity is the share of the platform's accounts again
+    for i in range(30, 60):
+        eng.observe(T0 + i, f"x{i}", _cot(i, sys_key=5150), ip=f"203.0.113.{i}")
+    assert not _same_cluster(eng, "h0", "h29")
