@@ -530,9 +530,7 @@ def test_a_tied_harvest_without_a_trace_needs_one_setup_across_its_accounts() ->
     assert not any(teams.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in names)
 
 
-def test_a_system_prompt_a_few_dozen_accounts_share_still_links_them_on_a_small_platform() -> (
-    None
-):
+def test_a_system_prompt_a_few_dozen_accounts_share_still_links_them_on_a_small_platform() -> None:
     eng = Engine()
     for n in range(1000):  # a small platform: 1 % of its accounts is 10
         eng.observe_account(AccountInfo(f"x{n}", created_ts=T0 - 86400))
