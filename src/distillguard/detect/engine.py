@@ -556,9 +556,9 @@ class Engine:
         beyond-chance bar (:meth:`_homogeneous` asks how many would match that way).
         """
         s = acct.stats
-        heavy, mode, cards, young, homogeneous = (
-            pattern if len(pattern) == 5 else (*pattern, (), (), False)[:5]
-        )
+        # (tests pass the older 2- and 4-part patterns: cards, young, homogeneous default)
+        padded = (*pattern, *((), (), False)[len(pattern) - 2 :])
+        heavy, mode, cards, young, homogeneous = padded
         # an established member is held to the beyond-chance bar only where the cluster's
         # established members are the population a campaign of young accounts hides in
         hold = bar and young and not homogeneous
