@@ -57,6 +57,32 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def _dash_values(parser: argparse.ArgumentParser, args: list[str]) -> list[str]:
+    """Join an option that takes one value with a value that starts with a dash.
+
+    argparse reads ``--signature -Qx3...`` (a base64url signature can start with "-") as
+    two options and fails; ``--signature=-Qx3...`` is what the user meant.
+    """
+    options = parser._option_string_actions
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        action = options.get(args[i])
+        if (
+            action is not None
+            and action.nargs is None
+            and i + 1 < len(args)
+            and args[i + 1].startswith("-")
+            and args[i + 1] not in options
+        ):
+            out.append(f"{args[i]}={args[i + 1]}")
+            i += 2
+            continue
+        out.append(args[i])
+        i += 1
+    return out
+
+
 def _top_parser() -> _Parser:
     parser = _Parser(
         prog="distillguard",
@@ -95,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     parser = _Parser(prog=f"distillguard {name}", description=COMMANDS[name][1])
     configure(parser)  # type: ignore[operator]
-    ns = parser.parse_args(args[1:])
+    ns = parser.parse_args(_dash_values(parser, list(args[1:])))
     try:
         return int(run(ns) or 0)  # type: ignore[operator]
     except DistillGuardError as exc:

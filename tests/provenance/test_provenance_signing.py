@@ -249,3 +249,19 @@ def test_statement_round_trips_any_text(account: str, key: str, model: str) -> N
     header = stmt.header()
     assert header.isascii() and "\n" not in header
     assert Statement.parse(header) == stmt
+
+
+def test_verify_cli_takes_a_signature_that_starts_with_a_dash(
+    signer: Signer, tmp_path: Path
+) -> None:
+    # base64url signatures start with "-" one time in 64: read as the option's value, not
+    # as another option (an invalid signature, exit 1; not a usage error, exit 2)
+    headers = _sign(signer)
+    keys = tmp_path / "keys.json"
+    keys.write_bytes(signer.public_keys())
+    body = tmp_path / "body.bin"
+    body.write_bytes(RESP)
+    args = ["verify", "--keys", str(keys), "--body", str(body)]
+    args += ["--signature", "-" + headers[HEADER_SIGNATURE][1:]]
+    args += ["--signing-key", headers[HEADER_SIGNING_KEY], "--signed", headers[HEADER_SIGNED]]
+    assert main(args) == 1
