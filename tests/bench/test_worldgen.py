@@ -5,14 +5,15 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
 from distillguard.cli import main
-from distillguard.detect.evaluate import evaluate
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "bench" / "worldgen.py"
@@ -84,18 +85,10 @@ def test_missing_prompts_dir_is_an_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("seed", [2, 4])
 def test_look_alike_customers_of_small_worlds_are_not_flagged(
-    seed: int, tmp_path: Path, shared_prompts: Path
+    seed: int, world_report: Callable[..., dict[str, Any]]
 ) -> None:
     # seed 2 holds course learners and seed 4 hackers that the session-10 detector flagged
     # (decisions Detection-41 and -42); the larger worlds are in docs/detection.md
-    out = tmp_path / "world"
-    cmd = [sys.executable, str(SCRIPT), "--out", str(out), "--seed", str(seed)]
-    cmd += ["--scale", "0.1", "--days", "2", "--prompts", str(shared_prompts)]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
-    db = tmp_path / "w.duckdb"
-    args = ["ingest", str(out / "exchanges.jsonl"), "--accounts", str(out / "accounts.jsonl")]
-    assert main([*args, "--db", str(db)]) == 0
-    assert main(["detect", "--db", str(db), "--out", str(tmp_path / "res")]) == 0
-    report = evaluate(out / "labels.csv", tmp_path / "res")
+    report = world_report("worldgen.py", "--seed", str(seed), "--scale", "0.1", "--days", "2")
     assert report["false_positives"] == 0, report["legit_personas"]
     assert report["auroc"] > 0.9
