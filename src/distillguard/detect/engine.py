@@ -330,7 +330,7 @@ class Engine:
         seen = (ip, client_fingerprint, e.sys_key)
         if seen != acct.last_link:  # most exchanges repeat the previous one's attributes
             acct.last_link = seen
-            self._link_exchange(account_id, e, ip, client_fingerprint)
+            self._link_exchange(account_id, acct, e, ip, client_fingerprint)
         n = acct.stats.n
         if n >= 8 and acct.tpl_reg < 4 and n & 7 == 0:
             self._register_template(account_id, acct)
@@ -384,7 +384,12 @@ class Engine:
 
     # ------------------------------------------------------------------ linking
     def _link_exchange(
-        self, account_id: str, e: Enriched, ip: str | None, client_fingerprint: str | None
+        self,
+        account_id: str,
+        acct: _Acct,
+        e: Enriched,
+        ip: str | None,
+        client_fingerprint: str | None,
     ) -> None:
         """Register the link attributes one exchange shows."""
         if ip and not client_fingerprint:
@@ -392,7 +397,6 @@ class Engine:
             self._link(account_id, "ipc", f"{ip}|")
         if client_fingerprint:
             self._link(account_id, "cfp", client_fingerprint)
-            acct = self.accounts[account_id]
             if client_fingerprint not in acct.fps and len(acct.fps) < _PER_ACCOUNT_FPS:
                 acct.fps = (*acct.fps, client_fingerprint)
                 self._fp_accounts[client_fingerprint] = (
@@ -973,7 +977,6 @@ class Engine:
         """
         if not matched:
             return 0.0
-        registered, groups = self.linker._registered, self.linker.members
         rare = self._fp_share * self.linker.population
         inside: dict[str, int] = {}  # client fingerprint -> core accounts that used it
         for m in matched:
@@ -989,12 +992,7 @@ class Engine:
         keys_of: dict[str, list[tuple[str, object]]] = {}
         counts: dict[tuple[str, object], int] = {}
         for m in matched:
-            keys: list[tuple[str, object]] = []
-            values = registered.get(m, {})
-            for kind in _STRUCTURE_KINDS:
-                for v in values.get(kind, ()):
-                    if groups.get((kind, v)) is not None:  # still rare enough to link
-                        keys.append((kind, v))
+            keys = list(self.linker.linking(m, _STRUCTURE_KINDS))
             keys.extend(("fp", fp) for fp in self.accounts[m].fps if fp in own)
             keys_of[m] = keys
             for k in keys:

@@ -92,6 +92,15 @@ class Linker:
             return self._union(group[0], account)
         return None
 
+    def linking(self, account: str, kinds: tuple[str, ...]) -> Iterator[tuple[str, object]]:
+        """The ``(kind, value)`` attributes of these kinds that ``account`` registered and
+        that still link (shared by no more accounts than their cap allows)."""
+        values = self._registered.get(account, {})
+        for kind in kinds:
+            for value in values.get(kind, ()):
+                if self.members.get((kind, value)) is not None:
+                    yield kind, value
+
     def rebuild(self) -> None:
         """Recompute the clusters from the values that are still rare enough."""
         self.parent = {}
