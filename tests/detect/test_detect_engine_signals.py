@@ -528,3 +528,31 @@ def test_a_tied_harvest_without_a_trace_needs_one_setup_across_its_accounts() ->
     teams = burst(apps=True)
     assert teams._setup_share(names) == 1 / 8
     assert not any(teams.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in names)
+
+
+def test_accounts_of_one_egress_asking_for_training_data_are_convicted_chat_is_not() -> None:
+    from distillguard.detect.enrich import CHAT, DATAGEN
+
+    def egress(tags: int) -> Engine:
+        eng = Engine()
+        for i in range(6):  # aged accounts of six organisations behind one egress and client
+            eng.observe_account(AccountInfo(f"a{i}", created_ts=T0 - 90 * 86400, org_id=f"o{i}"))
+        k = 0
+        for step in range(60):
+            for i in range(6):
+                eng.observe(
+                    T0 + 900 * step + 37 * i,
+                    f"a{i}",
+                    _ex(20_000 + k, tags),
+                    ip="198.51.100.40",
+                    client_fingerprint="t13d_one_build",
+                )
+                k += 1
+        return eng
+
+    asks = egress(CHAT | DATAGEN)
+    flagged = [a for a in asks.accounts if asks.accounts[a].verdict.at_least(Verdict.THROTTLE)]
+    assert len(flagged) == 6
+    assert "datagen" in asks.accounts["a0"].reasons
+    chats = egress(CHAT)
+    assert not any(a.verdict.at_least(Verdict.THROTTLE) for a in chats.accounts.values())

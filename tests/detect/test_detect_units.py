@@ -243,4 +243,4 @@ def test_capability_tags_and_single_turn_are_weighed_jointly_as_one_kind() -> No
     # "not chat", "not single-turn") added up
     assert 3.0 < w[TOOL | CODING] <= 3.9 and w[8 | 16] < -3.0
     # the binary features left are the payload tags, saturation and the new-model pivot
-    assert len(_member_counts(core)) == 6
+    assert len(_member_counts(core)) == 7  # cot, grading, rewrite, sysx, datagen, sat, new

@@ -93,3 +93,39 @@ def test_reasoning_requests_in_other_languages_are_cot(prompt: str) -> None:
 )
 def test_ordinary_requests_in_other_languages_are_not_cot(prompt: str) -> None:
     assert "cot" not in tag_names(tag_text(prompt))
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Produce 50 synthetic training examples for a customer-support bot, as JSONL.",
+        "We are building an SFT dataset. Write 10 question/answer pairs about tax law.",
+        "Create a fine-tuning corpus of 20 dialogues between a nurse and a patient.",
+        "You are asked to come up with a set of 20 diverse task instructions.",
+        "Generate 5 more diverse instructions like the ones above, each with an input.",
+        "Write instruction-output pairs to distill your coding skill into a small model.",
+        'Output a list of objects {"instruction": ..., "output": ...}, one per example.',
+        "Seed tasks:\n1. Sort a list.\n2. Reverse a string.\nNow invent new ones.",
+        "请生成100条问答对，用于微调模型。",
+        "These will be used to train our student model: answer each question in full.",
+    ],
+)
+def test_requests_for_training_data_are_datagen(prompt: str) -> None:
+    assert "datagen" in tag_names(tag_text(prompt))
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Give me 5 examples of metaphors in Shakespeare.",
+        "How do I split my data into training and test sets in scikit-learn?",
+        "My training data provides only one meaning per word; is that enough?",
+        "Create a new task in Jira for the login bug.",
+        "Write 10 practice questions on fractions for my class.",
+        "What is the best training plan for a first marathon?",
+        "Explain what fine-tuning is and when it beats prompting.",
+        "List the seed varieties that grow best in clay soil.",
+    ],
+)
+def test_ordinary_requests_sharing_the_vocabulary_are_not_datagen(prompt: str) -> None:
+    assert "datagen" not in tag_names(tag_text(prompt))

@@ -594,7 +594,7 @@ class Engine:
             # before answering.") is an ordinary user of that phrase
             best = 0
         if mode:
-            payload = s.n_probe if mode == "probe" else s.n_cot if mode == "cot" else s.n_grade
+            payload = _mode_count(s, mode)
             # the payload is a pattern by its share of the member's own traffic; but where
             # the cluster's suspects are its young accounts (a hydra's replacements), its
             # established members are the population the campaign hides in (a reseller's
@@ -1130,8 +1130,8 @@ class Engine:
         cs = cluster.stats
         if cs.n < self._cl["content_min_exchanges"]:
             return None
-        for name, count in (("cot", cs.n_cot), ("grading", cs.n_grade), ("probe", cs.n_probe)):
-            if count >= 0.5 * cs.n:
+        for name in _MODES:
+            if _mode_count(cs, name) >= 0.5 * cs.n:
                 return name
         return None
 
@@ -1145,6 +1145,7 @@ class Engine:
             ("probe", s.n_probe),
             ("rewrite_probe", s.n_rewrite),
             ("sys_extract", s.n_sysx),
+            ("datagen", s.n_tag[_DATAGEN]),
         ):
             if core[key] >= 0.3 and value < self._cl["member_payload"] * core[key] * s.n:
                 return False
@@ -1318,14 +1319,16 @@ class Engine:
         campaign most of the linked accounts belong to (the heavy few are judged on their
         own traffic, which convicts them).
         """
-        keys = ("cot", "grading", "probe", "rewrite_probe", "sys_extract")
+        keys = ("cot", "grading", "probe", "rewrite_probe", "sys_extract", "datagen")
         total = dict.fromkeys(keys, 0.0)
         tags: list[float] = []
         for m in matched:
             st = self.accounts[m].stats
             n = st.n
             for key, value in zip(
-                keys, (st.n_cot, st.n_grade, st.n_probe, st.n_rewrite, st.n_sysx), strict=True
+                keys,
+                (st.n_cot, st.n_grade, st.n_probe, st.n_rewrite, st.n_sysx, st.n_tag[_DATAGEN]),
+                strict=True,
             ):
                 total[key] += value / n
             if not tags:
@@ -1641,8 +1644,24 @@ def organisation(account_id: str, info: AccountInfo) -> str:
     return f"acct:{account_id}"
 
 
-_PAYLOAD = ("cot", "grading", "rewrite_probe", "sys_extract")
+_PAYLOAD = ("cot", "grading", "rewrite_probe", "sys_extract", "datagen")
 _PAYLOAD_TAGS = tuple(i for i, t in enumerate(TAGS) if t in _PAYLOAD)
+_DATAGEN = TAGS.index("datagen")
+#: payloads that can dominate a whole cluster's traffic (its content mode)
+_MODES = ("cot", "grading", "probe", "datagen")
+
+
+def _mode_count(s: Stats, mode: str) -> int:
+    """How many of a counter set's exchanges carry the payload ``mode``."""
+    if mode == "cot":
+        return s.n_cot
+    if mode == "grading":
+        return s.n_grade
+    if mode == "probe":
+        return s.n_probe
+    return s.n_tag[_DATAGEN]
+
+
 _KIND_ALPHA = 0.5  # additive smoothing of the per-kind rates
 _KIND_CLIP = 3.9  # the largest per-exchange weight, as for the binary features (0.98 : 0.02)
 

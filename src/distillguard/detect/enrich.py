@@ -41,7 +41,7 @@ __all__ = [
 
 #: Bumped whenever a column's definition changes: stored enrichment of another version is
 #: recomputed, never mixed with the new definition.
-ENRICH_VERSION = 7
+ENRICH_VERSION = 8
 
 #: Capability tags, one bit each (bit i = 1 << i).
 TAGS: tuple[str, ...] = (
@@ -53,8 +53,9 @@ TAGS: tuple[str, ...] = (
     "rewrite_probe",
     "sys_extract",
     "chat",
+    "datagen",
 )
-CODING, TOOL, REASON, COT, GRADE, REWRITE, SYSX, CHAT = (1 << i for i in range(len(TAGS)))
+CODING, TOOL, REASON, COT, GRADE, REWRITE, SYSX, CHAT, DATAGEN = (1 << i for i in range(len(TAGS)))
 
 _I = True  # "." matches newlines; text is lower-cased once before matching
 
@@ -164,6 +165,28 @@ _RX: dict[int, Any] = {
         r"|ignore (all |any )?(previous|prior|above) (instructions|rules)|jailbreak|\bdan\b"
         r"|without (any )?(restrictions|filters|censorship)|would you refuse"
         r"|hypothetically|for (a|my) (novel|story),? (explain|describe) how|bypass)\b",
+        _I,
+    ),
+    # a request for training data itself: a data set, instruction / response pairs, new
+    # tasks in the self-instruct manner, records keyed for supervised fine-tuning
+    DATAGEN: _compile(
+        r"\b(generat|creat|produc|build|mak|writ|assembl|compil|synthesi[sz]|prepar|augment"
+        r"|expand)\w* (\w+ ){0,6}(training|fine[- ]?tuning|instruction[- ]tuning|sft"
+        r"|distillation|synthetic) (data ?sets?|data|corpus|corpora|examples|samples|pairs"
+        r"|records)\b"
+        r"|\b(for|to) (fine[- ]?tun(e|ing)|train(ing)?|distil(l|ling)?) (a |an |the |our |my "
+        r"|your )?(\w+ ){0,3}(model|assistant|llm|student|classifier)s?\b"
+        r"|\b(instruction|prompt|question|input|query|user)[-/ ](response|answer|output"
+        r"|completion|reply|solution)s? (pairs|examples|samples|records|tuples)\b"
+        r"|\bcome up with (a (series|set|list) of |\d+ |more |new |diverse ){1,3}(\w+ )?"
+        r"(tasks|instructions|task instructions)\b"
+        r"|\b(generate|write|create|produce|propose) (\d+|more|a (series|set|list|batch) of) "
+        r"(\w+ ){0,2}(diverse|new|different|varied|additional) (\w+ )?(tasks|instructions"
+        r"|prompts)\b"
+        r"|\b(example|seed|sample) tasks\s*:"
+        r"|\"(instruction|prompt|question|input|query)\"\s*(,|and|:)[^\n]{0,80}\"(output"
+        r"|completion|response|answer|solution)\""
+        r"|(训练|微调|蒸馏)(数据|样本|语料)|问答对|指令(-|/)?(回答|响应|输出)对",
         _I,
     ),
     SYSX: _compile(
@@ -358,6 +381,7 @@ def system_fields(system: str) -> tuple[int, int, int]:
         return 0, 0, 0
     head = system[:1500].lower()
     bits = GRADE if _RX[GRADE].search(head) else 0
+    bits |= DATAGEN if _RX[DATAGEN].search(head) else 0
     bits |= COT if _COT_SYSTEM.search(head) else 0
     sys_key = stable_hash(system)
     return bits, sys_key, _sys_sim(sys_key, system)

@@ -27,6 +27,7 @@ N_KINDS = 32
 
 _HARVEST_TAGS = tuple(i for i, n in enumerate(TAGS) if n in ("coding", "tool_use", "reasoning"))
 _HARVEST_MASK = sum(1 << i for i in _HARVEST_TAGS)
+_DATAGEN = TAGS.index("datagen")
 # the indices of the bits set in each possible tag mask (Stats.add runs twice per exchange)
 _BITS = tuple(tuple(i for i in range(len(TAGS)) if m >> i & 1) for m in range(1 << len(TAGS)))
 _DAY = 86400.0
@@ -202,7 +203,7 @@ class Stats:
         self.last_ts = ts
         tags = e.tags
         n_tag = self.n_tag
-        for i in _BITS[tags & 0xFF] if tags < 256 else _bits(tags, len(n_tag)):
+        for i in _BITS[tags] if tags < len(_BITS) else _bits(tags, len(n_tag)):
             n_tag[i] += 1
         if tags & COT:
             self.n_cot += 1
@@ -299,6 +300,7 @@ def profile(s: Stats) -> dict[str, Any]:
         "grading": s.n_grade / n,
         "rewrite_probe": s.n_rewrite / n,
         "sys_extract": s.n_sysx / n,
+        "datagen": s.n_tag[_DATAGEN] / n,
         "harvest": s.n_harvest / n,
         "harvest_top": harvest_top,
         "template": template,

@@ -19,7 +19,7 @@ from distillguard.detect.policy import Policy
 
 __all__ = ["Assessment", "assess", "describe"]
 
-_PAYLOAD = ("cot", "grading", "rewrite_probe", "sys_extract", "probe")
+_PAYLOAD = ("cot", "grading", "rewrite_probe", "sys_extract", "datagen", "probe")
 _FOCUS = ("harvest_top", "saturation")
 _POLICY_KEY = {"harvest_top": "harvest"}
 _TEXT = {
@@ -28,6 +28,7 @@ _TEXT = {
     "harvest_top": "{p:.0%} target one harvested capability",
     "rewrite_probe": "{p:.0%} are rewrites or policy-boundary probes",
     "sys_extract": "{p:.0%} try to extract the system prompt",
+    "datagen": "{p:.0%} ask for training data (data sets, instruction-response pairs, new tasks)",
     "saturation": "{p:.0%} ask for max_tokens at the limit",
     "probe": "{p:.0%} request logprobs or logit_bias",
     "template": "{p:.0%} of prompts match one template",
