@@ -21,7 +21,6 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 from distillguard.errors import ConfigError
@@ -205,10 +204,9 @@ def _labels(path: Path) -> dict[str, tuple[str, str]]:
 def _live_gateway(out: Path, sim_dir: Path, db: Path, *, speed: float) -> None:
     import orjson
 
-    from distillguard.exchange import format_ts, parse_ts
     from distillguard.gateway.keys import create_key
     from distillguard.gateway.state import StateDB
-    from distillguard.replay import read_rows, replay
+    from distillguard.replay import FINGERPRINT_HEADER, read_rows, replay
 
     gw_db = out / "gateway.duckdb"
     state_path = out / "gateway.state.sqlite"
@@ -220,13 +218,9 @@ def _live_gateway(out: Path, sim_dir: Path, db: Path, *, speed: float) -> None:
         for line in (sim_dir / "accounts.jsonl").read_bytes().splitlines()
         if line.strip()
     ]
-    # The replay plays the simulated week from now on: sign-up times move with it, so an
-    # account is as old at its first request as it was in the simulation (the week itself
-    # is compressed, account ages before it are not)
-    shift = datetime.now(UTC) - _first_ts(db)
-    for acct in accounts:
-        if acct.get("created_at"):
-            acct["created_at"] = format_ts(parse_ts(acct["created_at"], "created_at") + shift)
+    # The replay sends each request's logged time and the gateway (replay_timestamps, below)
+    # logs it as the exchange's time: live detection sees the simulated week's own timing
+    # and the accounts' own sign-up times, however fast the week is played
     keys: dict[str, str] = {}
     with StateDB(state_path) as state:
         state.upsert_accounts(accounts, actor="demo")
@@ -245,8 +239,10 @@ def _live_gateway(out: Path, sim_dir: Path, db: Path, *, speed: float) -> None:
         "[limits.cluster]\nrpm = 100000000\ntpm = 100000000000\n"
         "[verdicts.throttle]\nrpm = 6\ntpm = 8000\nmax_tokens_cap = 512\n"
         "strip_reasoning = true\n"
-        # the replay client forwards each simulated client's address, as a load balancer would
+        # the replay client forwards each simulated client's address and TLS fingerprint, as
+        # a load balancer that computes JA4 would
         '[server]\ntrusted_proxies = ["127.0.0.1/32"]\n'
+        f'fingerprint_header = "{FINGERPRINT_HEADER}"\nreplay_timestamps = true\n'
         '[watermark]\nenabled = true\nkeyring = "watermark-keys.json"\n'
     )
     mock_port, gw_port = _free_port(), _free_port()
@@ -309,15 +305,6 @@ def _live_gateway(out: Path, sim_dir: Path, db: Path, *, speed: float) -> None:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
-
-
-def _first_ts(db: Path) -> datetime:
-    """When the scenario's traffic begins."""
-    from distillguard.store import Store
-
-    with Store(db, read_only=True) as store:
-        first = store.con.execute("SELECT min(ts) FROM exchanges").fetchone()
-    return first[0].replace(tzinfo=UTC) if first and first[0] else datetime.now(UTC)
 
 
 def _models(db: Path) -> str:

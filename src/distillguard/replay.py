@@ -7,8 +7,15 @@ simulated campaign, mixed with ordinary customers, through the real gateway.
 Each logged request is sent again with its account's API key to the endpoint it was logged
 on. Relative timing is kept, compressed by ``speed`` (``speed=3600`` plays an hour in a
 second), so per-account gap statistics survive. The client's logged address and
-User-Agent travel as ``X-Forwarded-For`` and ``User-Agent``; a gateway that trusts the
-replaying host as a proxy attributes them as it would in production.
+User-Agent travel as ``X-Forwarded-For`` and ``User-Agent``, its client fingerprint as
+``X-Client-Fingerprint`` (:data:`FINGERPRINT_HEADER`); a gateway that trusts the replaying
+host as a proxy (``server.trusted_proxies``, and ``server.fingerprint_header`` set to that
+header) attributes them as it would in production, behind an edge that computes JA4.
+
+The logged time travels as ``X-Replay-TS``. A gateway configured with
+``server.replay_timestamps`` logs it as the exchange's time, so its live detection sees the
+log's own timing (sessions, bursts, synchronized starts, account ages) however fast the
+replay runs; any other gateway ignores it and stamps the time of arrival.
 """
 
 from __future__ import annotations
@@ -20,14 +27,17 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 
 from distillguard.errors import ConfigError, InputError
+from distillguard.exchange import format_ts
+from distillguard.gateway.config import REPLAY_TS_HEADER
 
 __all__ = [
+    "FINGERPRINT_HEADER",
     "ReplayReport",
     "ReplayRow",
     "configure_replay",
@@ -35,6 +45,9 @@ __all__ = [
     "replay",
     "run_replay",
 ]
+
+#: The header the replay sends each logged client fingerprint in.
+FINGERPRINT_HEADER = "x-client-fingerprint"
 
 _PATHS = {
     "chat.completions": "/v1/chat/completions",
@@ -53,6 +66,7 @@ class ReplayRow:
     body: bytes
     ip: str | None = None
     user_agent: str | None = None
+    client_fingerprint: str | None = None
 
 
 @dataclass(slots=True)
@@ -80,7 +94,10 @@ def read_rows(db: str | Path, *, accounts: Iterable[str] | None = None) -> Itera
     if not path.exists():
         raise InputError(f"no store at {path}")
     with Store(path, read_only=True) as store:
-        sql = "SELECT ts, account_id, endpoint, request, ip, user_agent FROM exchanges"
+        sql = (
+            "SELECT ts, account_id, endpoint, request, ip, user_agent, client_fingerprint"
+            " FROM exchanges"
+        )
         params: list[object] = []
         if accounts is not None:
             wanted = sorted(set(accounts))
@@ -88,7 +105,7 @@ def read_rows(db: str | Path, *, accounts: Iterable[str] | None = None) -> Itera
             params.append(wanted)
         cursor = store.con.execute(sql + " ORDER BY ts, id", params)
         while batch := cursor.fetchmany(5000):
-            for ts, account_id, endpoint, request, ip, user_agent in batch:
+            for ts, account_id, endpoint, request, ip, user_agent, fingerprint in batch:
                 if endpoint not in _PATHS:
                     continue
                 yield ReplayRow(
@@ -98,6 +115,7 @@ def read_rows(db: str | Path, *, accounts: Iterable[str] | None = None) -> Itera
                     body=request.encode(),
                     ip=ip,
                     user_agent=user_agent,
+                    client_fingerprint=fingerprint,
                 )
 
 
@@ -130,6 +148,10 @@ async def _replay(
             headers["x-forwarded-for"] = row.ip
         if row.user_agent:
             headers["user-agent"] = row.user_agent
+        if row.client_fingerprint:
+            headers[FINGERPRINT_HEADER] = row.client_fingerprint
+        ts = row.ts if row.ts.tzinfo else row.ts.replace(tzinfo=UTC)  # the store keeps UTC
+        headers[REPLAY_TS_HEADER] = format_ts(ts)
         try:
             async with session.post(
                 base + _PATHS[row.endpoint], data=row.body, headers=headers

@@ -472,6 +472,8 @@ class GatewayApp:
                 else None
             ),
             trusted_proxies=settings.trusted_proxies,
+            fingerprint_header=settings.fingerprint_header,
+            replay_timestamps=settings.replay_timestamps,
             worker=worker,
             admin=self._admin_handler(),
             openapi=openapi_bytes(),

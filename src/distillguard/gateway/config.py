@@ -18,6 +18,11 @@ Example ``gateway.toml``::
     max_body_bytes = 4194304
     models = ["gpt-4o-mini", "claude-sonnet"]   # omit to allow any model
     trusted_proxies = ["10.0.0.0/8"]  # load balancers whose X-Forwarded-For is believed
+    # fingerprint_header = "cloudfront-viewer-ja4-fingerprint"  # the edge's TLS fingerprint
+    #                                 # (JA4), believed from trusted proxies only
+    # replay_timestamps = false       # log a trusted replayer's X-Replay-TS as the exchange
+    #                                 # time (`distillguard replay` of a past log), never a
+    #                                 # client's
 
     [storage]           # paths relative to this file; CLI flags win
     db = "distillguard.duckdb"      # state defaults to <db stem>.state.sqlite beside it
@@ -75,6 +80,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -86,6 +92,7 @@ from distillguard.errors import ConfigError
 
 __all__ = [
     "LIMIT_SCOPES",
+    "REPLAY_TS_HEADER",
     "GatewaySettings",
     "Limit",
     "VerdictPolicy",
@@ -97,6 +104,10 @@ LIMIT_SCOPES: tuple[str, ...] = ("key", "account", "org", "cluster")
 
 ENV_UPSTREAM_KEY = "DISTILLGUARD_UPSTREAM_API_KEY"
 ENV_ADMIN_TOKEN = "DISTILLGUARD_ADMIN_TOKEN"
+
+#: The header ``distillguard replay`` sends each logged request's original time in (logged
+#: as the exchange's time by a gateway with ``server.replay_timestamps``, from a trusted peer).
+REPLAY_TS_HEADER = "x-replay-ts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +178,8 @@ class GatewaySettings:
     max_body_bytes: int = 4 * 1024 * 1024
     models: frozenset[str] | None = None
     trusted_proxies: tuple[str, ...] = ()
+    fingerprint_header: str | None = None
+    replay_timestamps: bool = False
     # storage
     db_path: Path | None = None
     state_path: Path | None = None
@@ -333,7 +346,19 @@ def _from_toml(data: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
             out[key] = up[key]
 
     server = _table(data.get("server", {}), "server")
-    _check_keys(server, {"host", "port", "max_body_bytes", "models", "trusted_proxies"}, "server")
+    _check_keys(
+        server,
+        {
+            "host",
+            "port",
+            "max_body_bytes",
+            "models",
+            "trusted_proxies",
+            "fingerprint_header",
+            "replay_timestamps",
+        },
+        "server",
+    )
     for key in ("host", "port", "max_body_bytes"):
         if key in server:
             out[key] = server[key]
@@ -344,6 +369,9 @@ def _from_toml(data: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
         out["models"] = frozenset(models)
     if "trusted_proxies" in server:
         out["trusted_proxies"] = server["trusted_proxies"]
+    for key in ("fingerprint_header", "replay_timestamps"):
+        if key in server:
+            out[key] = server[key]
 
     storage = _table(data.get("storage", {}), "storage")
     _check_keys(storage, {"db", "state", "redis"}, "storage")
@@ -445,6 +473,14 @@ def _validate(s: GatewaySettings) -> GatewaySettings:
     for key in ("strict_logging", "signing", "watermark"):
         _bool(getattr(s, key), key)
     s = replace(s, trusted_proxies=_networks(s.trusted_proxies))
+    if s.fingerprint_header is not None:
+        s = replace(s, fingerprint_header=_header_name(s.fingerprint_header, s.trusted_proxies))
+    _bool(s.replay_timestamps, "server.replay_timestamps")
+    if s.replay_timestamps and not s.trusted_proxies:
+        raise ConfigError(
+            "server.replay_timestamps needs server.trusted_proxies: only the replaying host "
+            "may set an exchange's time"
+        )
     _int(s.watermark_max_hold, "watermark.stream_max_hold", minimum=0)
     if s.watermark_mode not in ("text", "generation"):
         raise ConfigError(
@@ -480,6 +516,20 @@ def _networks(value: Any) -> tuple[str, ...]:
             raise ConfigError(f"server.trusted_proxies: {item!r} is not a CIDR ({exc})") from None
     return tuple(out)
 
+
+def _header_name(value: Any, trusted: tuple[str, ...]) -> str:
+    """A request header name, lower-cased; only proxies we trust may set what it says."""
+    if not isinstance(value, str) or not _TOKEN.fullmatch(value):
+        raise ConfigError(f"server.fingerprint_header must be an HTTP header name, got {value!r}")
+    if not trusted:
+        raise ConfigError(
+            "server.fingerprint_header needs server.trusted_proxies: the header is believed "
+            "only from the edge that computes it (a client could send any value)"
+        )
+    return value.lower()
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}")
 
 _PATH_FIELDS = {"db_path", "state_path", "log_dir", "signing_keyring", "watermark_keyring"}
 

@@ -25,8 +25,9 @@ from typing import Any
 import orjson
 
 from distillguard._types import JSONObject
-from distillguard.errors import DistillGuardError, UpstreamError
-from distillguard.exchange import format_ts
+from distillguard.errors import DistillGuardError, RecordError, UpstreamError
+from distillguard.exchange import format_ts, parse_ts
+from distillguard.gateway.config import REPLAY_TS_HEADER
 from distillguard.gateway.logsink import LogSink
 from distillguard.gateway.metrics import GatewayMetrics
 from distillguard.gateway.policy import Decision, Policy, Principal
@@ -182,6 +183,8 @@ class Gateway:
         stream_max_hold: int = 4000,
         generation_field: str | None = None,
         trusted_proxies: tuple[str, ...] = (),
+        fingerprint_header: str | None = None,
+        replay_timestamps: bool = False,
         worker: int = 0,
         admin: Callable[..., Awaitable[tuple[int, dict[str, str], bytes]]] | None = None,
         openapi: bytes = b"{}",
@@ -211,6 +214,12 @@ class Gateway:
         self._trusted = (
             tuple(ipaddress.ip_network(n) for n in trusted_proxies) if trusted_proxies else None
         )
+        # the client's TLS fingerprint as the edge in front computed it (JA4): believed only
+        # when the TCP peer is one of the trusted proxies
+        self._fp_header = fingerprint_header if self._trusted is not None else None
+        # replaying a past log: the replayer's X-Replay-TS is the exchange's time, so live
+        # detection sees the log's own timing (trusted peers only)
+        self._replay_ts = replay_timestamps and self._trusted is not None
         self.admin = admin
         self.openapi = openapi
         self._id_prefix = f"ex-{os.urandom(5).hex()}-{worker}-"
@@ -328,6 +337,8 @@ class Gateway:
         meta: JSONObject = {}
         try:
             principal = self._authenticate(req)
+            if self._replay_ts:
+                ts = self._replayed_ts(req, ts)
             if req.too_large:
                 raise _Refusal(
                     413, "request body is larger than the gateway allows", None, "request_too_large"
@@ -923,11 +934,40 @@ class Gateway:
         ua = req.headers.get("user-agent")
         if ua:
             rec["user_agent"] = ua
+        if self._fp_header is not None:
+            fp = self._edge_fingerprint(req)
+            if fp:
+                rec["client_fingerprint"] = fp
         if principal.org_id:
             meta["org_id"] = principal.org_id
         if meta:
             rec["meta"] = meta
         return orjson.dumps(rec)
+
+    def _replayed_ts(self, req: Request, now: str) -> str:
+        """A trusted replayer's ``X-Replay-TS`` (RFC 3339) as the exchange time, else now."""
+        value = req.headers.get(REPLAY_TS_HEADER)
+        peer = req.client_ip
+        if value is None or peer is None or not self._is_trusted(peer):
+            return now
+        try:
+            return format_ts(parse_ts(value, REPLAY_TS_HEADER))
+        except RecordError:
+            raise _Refusal(
+                400,
+                f"{REPLAY_TS_HEADER} must be an RFC 3339 time with an offset, got {value[:64]!r}",
+            ) from None
+
+    def _edge_fingerprint(self, req: Request) -> str | None:
+        """The configured fingerprint header, when a trusted proxy sent it and it is sane
+        (printable ASCII, at most 256 characters); otherwise nothing is logged for it."""
+        value = req.headers.get(self._fp_header or "")
+        if not value or len(value) > 256 or not value.isascii() or not value.isprintable():
+            return None
+        peer = req.client_ip
+        if peer is None or not self._is_trusted(peer):
+            return None
+        return value.strip() or None
 
     def _forwarded_ip(self, req: Request) -> str | None:
         """The client address behind trusted proxies: the right-most untrusted
