@@ -41,7 +41,7 @@ __all__ = [
 
 #: Bumped whenever a column's definition changes: stored enrichment of another version is
 #: recomputed, never mixed with the new definition.
-ENRICH_VERSION = 8
+ENRICH_VERSION = 9
 
 #: Capability tags, one bit each (bit i = 1 << i).
 TAGS: tuple[str, ...] = (
@@ -156,7 +156,24 @@ _RX: dict[int, Any] = {
         r"|(reply|respond|answer|output|return) with (a |an |the |your )?(verdict|score|grade"
         r"|rating)|label (the|this|each) (response|answer|output|completion|reply)"
         r"|rank (them|these|the \w+) (from )?(best|worst|highest|lowest))"
-        r"|\"(score|verdict|grade|rating)\"\s*:",
+        r"|\"(score|verdict|grade|rating)\"\s*:"
+        # the same request in the languages the reasoning-trace tagger reads
+        r"|(califica|puntúa|evalúa|valora) (la|esta|cada|las|estas) (respuestas?|soluci(ón|ones))"
+        r"|qué respuesta es (la )?mejor|(asigna|da|otorga) una (puntuación|nota|calificación)"
+        r"|(avalie|classifique|pontue) (a|esta|cada|as) (respostas?|soluç(ão|ões))"
+        r"|qual (das )?respostas? é (a )?melhor|(atribua|dê) uma (nota|pontuação)"
+        r"|(évalue|évaluez|note|notez|juge|jugez) (la|cette|chaque|les) (réponses?|solutions?)"
+        r"|quelle réponse est (la )?meilleure|(attribue|attribuez|donne|donnez) une (note|score)"
+        r"|(bewerte|bewerten sie|benote) (die|diese|jede) (antwort|lösung)(en)?"
+        r"|welche antwort ist besser|(vergib|vergeben sie) (eine|einen) (note|punktzahl|score)"
+        r"|(valuta|valutate|giudica) (la|questa|ogni|le) (rispost[ae]|soluzion[ei])"
+        r"|quale risposta è (la )?migliore|(assegna|dai) un (voto|punteggio)"
+        r"|(оцени|оцените) (этот |следующий |каждый )?(ответ|решение)"
+        r"|какой (из )?ответ(ов)? лучше|(поставь|поставьте|выставь) (оценку|балл)"
+        r"|(回答|答案|回复|输出)(进行)?(打分|评分)|评分标准|(哪个|哪一个)(回答|答案|回复)更好"
+        r"|(作为|担任)(评委|裁判|评审|评估者)|(回答|答え|解答)を(評価|採点)"
+        r"|どちらの(回答|答え)が(良い|優れて)|採点基準|(답변|응답|답안)(을|를) (평가|채점)"
+        r"|어느 (답변|응답)이 더|채점 기준",
         _I,
     ),
     REWRITE: _compile(
@@ -193,7 +210,13 @@ _RX: dict[int, Any] = {
         r"\b((your|the) (system|initial|original|hidden) (prompt|instructions|message)"
         r"|repeat (the|all|everything) (text|words|above|instructions)|verbatim"
         r"|what (were|are) you (told|instructed)|print your instructions"
-        r"|reveal your (prompt|instructions|configuration))\b",
+        r"|reveal your (prompt|instructions|configuration))\b"
+        r"|(tu|el) (prompt|mensaje) (de|del) sistema|(seu|o) prompt (de|do) sistema"
+        r"|(ton|votre) (prompt|message) système|(deinen|ihren) system-?prompt"
+        r"|(il tuo|il) prompt di sistema|(твой|ваш|свой) системный (промпт|запрос)"
+        r"|(你的|原始|初始|隐藏的?)(系统提示词?|指令|提示词|设定)"
+        r"|(输出|重复|打印|显示)(你的)?(系统提示|(全部|所有)指令)"
+        r"|(あなたの)?システムプロンプトを(表示|教え|出力)|시스템 프롬프트를 (보여|출력|알려)",
         _I,
     ),
 }
