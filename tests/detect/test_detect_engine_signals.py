@@ -556,3 +556,50 @@ def test_accounts_of_one_egress_asking_for_training_data_are_convicted_chat_is_n
     assert "datagen" in asks.accounts["a0"].reasons
     chats = egress(CHAT)
     assert not any(a.verdict.at_least(Verdict.THROTTLE) for a in chats.accounts.values())
+
+
+def test_tenants_of_an_agent_platform_are_not_tied_by_its_egress_and_prompt() -> None:
+    from distillguard.detect.enrich import CHAT, TOOL
+
+    def platform(standing: bool) -> Engine:
+        eng = Engine()
+        tenants = [f"t{i}" for i in range(6)]
+        for i, acct in enumerate(tenants):  # six customers, each its own org and card
+            eng.observe_account(
+                AccountInfo(
+                    acct, created_ts=T0 - 90 * 86400, org_id=f"o{i}", payment_fingerprint=f"p{i}"
+                )
+            )
+        for n in range(30):  # thirty other customers already use the same popular SDK
+            eng.observe(
+                T0 - 3600 + 60 * n,
+                f"other{n}",
+                _ex(90_000 + n, CHAT),
+                ip=f"203.0.113.{n + 1}",
+                client_fingerprint="t13d_popular_sdk",
+            )
+        k = 0
+        for step in range(60):
+            for i, acct in enumerate(tenants):
+                e = _ex(30_000 + k, TOOL | CODING | COT)
+                if standing:  # the platform's agent prompt asks for the steps, on every call
+                    e = e._replace(sys_key=77, sys_sim=77, sys_tags=COT, depth=4)
+                eng.observe(
+                    T0 + 900 * step + 37 * i,
+                    acct,
+                    e,
+                    ip="198.51.100.40",  # the platform's egress
+                    client_fingerprint="t13d_popular_sdk",
+                )
+                k += 1
+        return eng
+
+    def flagged(eng: Engine) -> list[str]:
+        return [a for a in eng.accounts if eng.accounts[a].verdict.at_least(Verdict.THROTTLE)]
+
+    # the steps asked for by the platform's own prompt, through its own egress: one
+    # product's customers, not one operator's accounts
+    assert flagged(platform(standing=True)) == []
+    # the same customers asking for the steps themselves, in their own requests: the egress
+    # is a tie again (a hydra hiding among a reseller's customers)
+    assert len(flagged(platform(standing=False))) == 6

@@ -78,6 +78,7 @@ class VerdictChange:
 
 #: link kinds that are shared infrastructure (see :meth:`Engine._structure`)
 _STRUCTURE_KINDS = ("ipc", "pay", "burst", "sync")
+_NON_EGRESS_KINDS = ("pay", "burst", "sync")
 _PER_ACCOUNT_FPS = 8
 _SETUP_BITS = 6  # system prompts whose SimHashes differ in at most this many bits are one
 
@@ -977,6 +978,14 @@ class Engine:
         """
         if not matched:
             return 0.0
+        kinds = _STRUCTURE_KINDS
+        total = sum(self.accounts[m].stats.n for m in matched)
+        standing = sum(self.accounts[m].stats.n_standing for m in matched)
+        if total and 2 * standing >= total:
+            # the payload is a system prompt's standing order: a platform's tenants share
+            # its prompt AND its egress, both the platform's; their shared address is no
+            # tie between them (cards, bursts, synchronized starts and own builds still are)
+            kinds = _NON_EGRESS_KINDS
         rare = self._fp_share * self.linker.population
         inside: dict[str, int] = {}  # client fingerprint -> core accounts that used it
         for m in matched:
@@ -992,7 +1001,7 @@ class Engine:
         keys_of: dict[str, list[tuple[str, object]]] = {}
         counts: dict[tuple[str, object], int] = {}
         for m in matched:
-            keys = list(self.linker.linking(m, _STRUCTURE_KINDS))
+            keys = list(self.linker.linking(m, kinds))
             keys.extend(("fp", fp) for fp in self.accounts[m].fps if fp in own)
             keys_of[m] = keys
             for k in keys:

@@ -17,7 +17,17 @@ import math
 from operator import add
 from typing import Any
 
-from distillguard.detect.enrich import CHAT, COT, GRADE, REWRITE, SYSX, TAGS, TOOL, Enriched
+from distillguard.detect.enrich import (
+    CHAT,
+    COT,
+    DATAGEN,
+    GRADE,
+    REWRITE,
+    SYSX,
+    TAGS,
+    TOOL,
+    Enriched,
+)
 
 __all__ = ["EARLY_S", "N_KINDS", "Stats", "TopK", "profile"]
 
@@ -28,6 +38,7 @@ N_KINDS = 32
 _HARVEST_TAGS = tuple(i for i, n in enumerate(TAGS) if n in ("coding", "tool_use", "reasoning"))
 _HARVEST_MASK = sum(1 << i for i in _HARVEST_TAGS)
 _DATAGEN = TAGS.index("datagen")
+_STANDING_MASK = COT | GRADE | DATAGEN
 # the indices of the bits set in each possible tag mask (Stats.add runs twice per exchange)
 _BITS = tuple(tuple(i for i in range(len(TAGS)) if m >> i & 1) for m in range(1 << len(TAGS)))
 _DAY = 86400.0
@@ -150,6 +161,7 @@ class Stats:
         "n_rewrite",
         "n_sat",
         "n_single",
+        "n_standing",
         "n_sysx",
         "n_tag",
         "prefix",
@@ -163,6 +175,9 @@ class Stats:
         self.last_ts = -math.inf
         self.n_cot = self.n_grade = self.n_probe = self.n_rewrite = 0
         self.n_sat = self.n_single = self.n_sysx = self.n_harvest = 0
+        # exchanges whose payload (reasoning trace, grading, training data) a SYSTEM prompt
+        # asks for: a standing instruction of the product the requests come through
+        self.n_standing = 0
         # sent while a newly released model was in its first days / sent to that model
         self.n_avail = self.n_new = 0
         self.n_tag = [0] * len(TAGS)
@@ -214,6 +229,8 @@ class Stats:
             self.n_sysx += 1 if tags & SYSX else 0
         if tags & _HARVEST_MASK:
             self.n_harvest += 1
+        if e.sys_tags & _STANDING_MASK:
+            self.n_standing += 1
         if e.probe:
             self.n_probe += 1
         if e.truncated or (sat_tokens and e.max_tokens >= sat_tokens):
@@ -265,6 +282,7 @@ class Stats:
         self.n_single += other.n_single
         self.n_sysx += other.n_sysx
         self.n_harvest += other.n_harvest
+        self.n_standing += other.n_standing
         self.n_avail += other.n_avail
         self.n_new += other.n_new
         self.early_starts += other.early_starts
