@@ -603,3 +603,34 @@ def test_tenants_of_an_agent_platform_are_not_tied_by_its_egress_and_prompt() ->
     # the same customers asking for the steps themselves, in their own requests: the egress
     # is a tie again (a hydra hiding among a reseller's customers)
     assert len(flagged(platform(standing=False))) == 6
+
+
+def test_a_card_pool_ties_a_harvest_whatever_system_prompts_its_accounts_vary() -> None:
+    def pool(paid_by_pool: bool) -> Engine:
+        eng = Engine()
+        names = [f"v{i}" for i in range(8)]
+        for i, acct in enumerate(names):  # aged accounts of eight organisations
+            card = f"pool{i % 2}" if paid_by_pool else f"own{i}"
+            eng.observe_account(
+                AccountInfo(
+                    acct, created_ts=T0 - 60 * 86400, org_id=f"o{i}", payment_fingerprint=card
+                )
+            )
+        k = 0
+        for _ in range(60):
+            for i, acct in enumerate(names):
+                k += 1
+                # a different system prompt on every account (SimHashes far apart)
+                sim = (0x5DEECE66D * (i + 1)) ** 3 % (1 << 64)
+                e = _ex(40_000 + k, CODING)._replace(sys_key=sim, sys_sim=sim, suffix_key=778)
+                eng.observe(T0 + 60 * k, acct, e, ip=f"198.51.100.{i}")
+        return eng
+
+    names = [f"v{i}" for i in range(8)]
+    harvest = pool(paid_by_pool=True)
+    assert harvest._setup_share(names) == 1 / 8
+    assert all(harvest.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in names)
+    assert "capability_harvest" in harvest.accounts["v0"].reasons
+    # without the card pool nothing ties them: eight customers coding with their own apps
+    customers = pool(paid_by_pool=False)
+    assert not any(customers.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in names)

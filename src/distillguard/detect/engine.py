@@ -1037,6 +1037,16 @@ class Engine:
                 tied += 1
         return tied / len(matched) if matched else 0.0
 
+    def _card_ties(self, cluster: _Cluster, matched: list[str]) -> float:
+        """Share of the core's accounts paid by a card that pays for several organisations'
+        accounts in the cluster (the hard tie that is not a sign-up burst)."""
+        cards = cluster.pattern[2] if cluster.pattern else ()
+        if not matched or not cards:
+            return 0.0
+        return sum(1 for m in matched if self.accounts[m].info.payment_fingerprint in cards) / len(
+            matched
+        )
+
     def _is_young(self, acct: _Acct) -> bool:
         """First used within ``young_days`` of sign-up (checked live: newcomers count at once)."""
         created = acct.info.created_ts
@@ -1370,10 +1380,13 @@ class Engine:
             )
             core, matched = self._core(cluster, typical)
             ties = self._ties(cluster, matched)
-            # a harvest without a trace is one operator's only where its accounts run one
-            # setup: builders at a hackathon each bring their own app and system prompt
+            # a harvest without a trace is one operator's where its accounts run one setup,
+            # or are paid by cards that pay for several organisations' accounts: builders
+            # at a hackathon, tied only by signing up together, each bring their own app
+            # and system prompt; a card pool is one payer whatever prompts it varies
             one_setup = self._setup_share(matched) >= self._cl["harvest_setup_share"]
-            a = assess(core, self.policy, prior, len(matched), ties, harvest_ties=ties * one_setup)
+            harvest_ties = ties if one_setup else self._card_ties(cluster, matched)
+            a = assess(core, self.policy, prior, len(matched), ties, harvest_ties=harvest_ties)
         else:
             a = assess(core, self.policy, prior, 0)
         cluster.assessment = a
