@@ -144,6 +144,12 @@ def test_ordinary_requests_sharing_the_vocabulary_are_not_datagen(prompt: str) -
         "下面两个回复中，哪个回答更好？",
         "次の回答を評価してください。",
         "다음 답변을 평가하고 점수를 매겨 주세요.",
+        "Оцените полноту и точность ответа модели.",
+        "Вопрос: сколько будет 2+2?\nОтвет A: 4\nОтвет B: 5\nКакой лучше?",
+        "Ты — беспристрастный судья. Сравни два ответа.",
+        "请评估以下两个回答的准确性。",
+        "Evalúa la calidad de las respuestas del asistente.",
+        "Vergleiche Antwort A und Antwort B und begründe kurz.",
     ],
 )
 def test_grading_requests_in_other_languages_are_grading(prompt: str) -> None:
@@ -159,6 +165,9 @@ def test_grading_requests_in_other_languages_are_grading(prompt: str) -> None:
         "这部电影值得看吗？",
         "Как оценить стоимость квартиры?",
         "この問題の答えは何ですか？",
+        "Какой ответ на этот вопрос правильный: да или нет?",
+        "这个问题的答案是什么？",
+        "¿Cuál es la respuesta a esta pregunta?",
     ],
 )
 def test_ordinary_requests_in_other_languages_are_not_grading(prompt: str) -> None:

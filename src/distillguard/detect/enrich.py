@@ -41,7 +41,7 @@ __all__ = [
 
 #: Bumped whenever a column's definition changes: stored enrichment of another version is
 #: recomputed, never mixed with the new definition.
-ENRICH_VERSION = 9
+ENRICH_VERSION = 10
 
 #: Capability tags, one bit each (bit i = 1 << i).
 TAGS: tuple[str, ...] = (
@@ -173,7 +173,19 @@ _RX: dict[int, Any] = {
         r"|(回答|答案|回复|输出)(进行)?(打分|评分)|评分标准|(哪个|哪一个)(回答|答案|回复)更好"
         r"|(作为|担任)(评委|裁判|评审|评估者)|(回答|答え|解答)を(評価|採点)"
         r"|どちらの(回答|答え)が(良い|優れて)|採点基準|(답변|응답|답안)(을|를) (평가|채점)"
-        r"|어느 (답변|응답)이 더|채점 기준",
+        r"|어느 (답변|응답)이 더|채점 기준"
+        # the quality of given answers, answers A and B side by side, the judge's role
+        r"|(calidad|qualidade|qualité|qualität|qualità) (de |da |das |des |der |dell[ae] )?"
+        r"(las |la |les |os |as )?(respuestas?|respostas?|réponses?|antwort(en)?|rispost[ae])"
+        r"|(respuesta|resposta|réponse|antwort|risposta) a\b.{0,300}\b(respuesta|resposta"
+        r"|réponse|antwort|risposta) b\b"
+        # (RE2's \w is ASCII: \S stands for a word in the other scripts)
+        r"|оцен\S* (\S+ ){0,3}(ответ|решени)|качеств\S* (\S+ ){0,2}ответ"
+        r"|ответ [aа][\s:.)].{0,300}ответ [bб][\s:.)]"
+        r"|(ты|вы|выступи\S*|будь\S*) (\S+ ){0,3}(рецензент|оценщик|судь[яей])"
+        r"|(回答|答案|回复) ?[a-b1-2甲乙].{0,300}(回答|答案|回复) ?[a-b1-2甲乙]"
+        r"|评估(以下|下面)?的?(这)?(两个|几个|各个|每个)?(回答|答案|回复)|(回答|答案|回复)的?质量"
+        r"|回答の(質|品質)|답변(의)? 품질",
         _I,
     ),
     REWRITE: _compile(
