@@ -974,7 +974,9 @@ class Engine:
         ``client_fingerprint_share`` of them, or mostly the core's: an operator's own
         tooling, not a browser or a popular SDK). Accounts joined only by what they send
         (a course's or an app's system prompt, used by learners on their own machines in
-        many countries) are users of one product, not one operator's accounts.
+        many countries) are users of one product, not one operator's accounts. Where most
+        of the core's exchanges carry their payload in the system prompt, the egress does
+        not count either: a platform's tenants share its prompt and its address.
         """
         if not matched:
             return 0.0
@@ -1043,9 +1045,8 @@ class Engine:
         cards = cluster.pattern[2] if cluster.pattern else ()
         if not matched or not cards:
             return 0.0
-        return sum(1 for m in matched if self.accounts[m].info.payment_fingerprint in cards) / len(
-            matched
-        )
+        paid = sum(1 for m in matched if self.accounts[m].info.payment_fingerprint in cards)
+        return paid / len(matched)
 
     def _is_young(self, acct: _Acct) -> bool:
         """First used within ``young_days`` of sign-up (checked live: newcomers count at once)."""
