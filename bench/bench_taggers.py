@@ -3,7 +3,9 @@
 ``bench/data/tag_phrasings.jsonl`` holds 200 prompts written by a helper session that never
 saw the tag patterns: ``cot`` (requests for the reasoning trace, 60), ``grader`` (the model
 as a judge, 40), ``hard_negative`` (ordinary requests sharing their vocabulary, 60) and
-``plain`` (40). Prints, per kind, how many are tagged ``cot`` and ``grading``.
+``plain`` (40). Prints, per kind, how many are tagged ``cot``, ``grading`` and ``datagen``.
+``bench/data/datagen_phrasings.jsonl`` (session 12, another helper under the same rule):
+``datagen`` (requests for training data, 60) and ``datagen_negative`` (60).
 
 Usage: .venv/bin/python bench/bench_taggers.py [FILE]
 """
@@ -19,6 +21,7 @@ import orjson
 from distillguard.detect.enrich import tag_names, tag_text
 
 DATA = Path(__file__).resolve().parent / "data" / "tag_phrasings.jsonl"
+TAGS_SHOWN = ("cot", "grading", "datagen")
 
 
 def main(path: Path) -> None:
@@ -28,11 +31,11 @@ def main(path: Path) -> None:
     for row in rows:
         tags = set(tag_names(tag_text(row["text"])))
         n[row["kind"]] += 1
-        for tag in ("cot", "grading"):
+        for tag in TAGS_SHOWN:
             hits[row["kind"], tag] += tag in tags
-    print(f"{'kind':14s} {'n':>4s} {'cot':>5s} {'grading':>8s}")
+    print(f"{'kind':17s} {'n':>4s}" + "".join(f" {tag:>8s}" for tag in TAGS_SHOWN))
     for kind in n:
-        print(f"{kind:14s} {n[kind]:4d} {hits[kind, 'cot']:5d} {hits[kind, 'grading']:8d}")
+        print(f"{kind:17s} {n[kind]:4d}" + "".join(f" {hits[kind, t]:8d}" for t in TAGS_SHOWN))
 
 
 if __name__ == "__main__":

@@ -108,6 +108,10 @@ def test_ordinary_requests_in_other_languages_are_not_cot(prompt: str) -> None:
         "Seed tasks:\n1. Sort a list.\n2. Reverse a string.\nNow invent new ones.",
         "请生成100条问答对，用于微调模型。",
         "These will be used to train our student model: answer each question in full.",
+        "Produce 25 prompts, each with a chosen and a rejected response, for our DPO run.",
+        "Write 40 support dialogues; we will use them for fine-tuning our help-desk bot.",
+        "Erstelle 50 Trainingsbeispiele für unseren Klassifikator.",
+        "Сгенерируй обучающие примеры для нашей модели: вопрос и ответ.",
     ],
 )
 def test_requests_for_training_data_are_datagen(prompt: str) -> None:
@@ -125,6 +129,9 @@ def test_requests_for_training_data_are_datagen(prompt: str) -> None:
         "What is the best training plan for a first marathon?",
         "Explain what fine-tuning is and when it beats prompting.",
         "List the seed varieties that grow best in clay soil.",
+        "Write a training loop that fine-tunes BERT on my dataset.",
+        "What is knowledge distillation, and how does the student model learn?",
+        "Generate 10 unit tests for this function; I am fine-tuning the edge cases.",
     ],
 )
 def test_ordinary_requests_sharing_the_vocabulary_are_not_datagen(prompt: str) -> None:

@@ -41,7 +41,7 @@ __all__ = [
 
 #: Bumped whenever a column's definition changes: stored enrichment of another version is
 #: recomputed, never mixed with the new definition.
-ENRICH_VERSION = 10
+ENRICH_VERSION = 11
 
 #: Capability tags, one bit each (bit i = 1 << i).
 TAGS: tuple[str, ...] = (
@@ -72,6 +72,15 @@ def _compile(pattern: str, dot_nl: bool = False) -> Any:
     except re2.error:
         return re.compile(pattern, re.S if dot_nl else 0)
 
+
+#: What generated examples are for, when a prompt says it (the datagen tagger, below).
+_DATA_PURPOSE = (
+    r"(?:\b(training|fine[- ]?tuning|instruction[- ]tuning|sft|distillation|preference|rlhf"
+    r"|dpo|reward[- ]model) (data|dataset|data set|set|corpus|examples|samples|pairs|records"
+    r"|targets)\b|\bfine[- ]?tun(e|ing)\b|\bdistil(l|led|ling|lation)?\b"
+    r"|\b(train|training|teach) (a |an |our |my |the |your )?([\w-]+ ){0,3}(model|chatbot"
+    r"|assistant|classifier|llm)s?\b)"
+)
 
 _RX: dict[int, Any] = {
     CODING: _compile(
@@ -215,7 +224,27 @@ _RX: dict[int, Any] = {
         r"|\b(example|seed|sample) tasks\s*:"
         r"|\"(instruction|prompt|question|input|query)\"\s*(,|and|:)[^\n]{0,80}\"(output"
         r"|completion|response|answer|solution)\""
-        r"|(训练|微调|蒸馏)(数据|样本|语料)|问答对|指令(-|/)?(回答|响应|输出)对",
+        r"|(训练|微调|蒸馏)(数据|样本|语料)|问答对|指令(-|/)?(回答|响应|输出)对"
+        # examples asked for (a count or a batch of them) where the prompt names what they
+        # are for: training, fine-tuning, distillation, preference or reward-model data
+        r"|\b(generate|create|write|produce|make|compose|synthesi[sz]e|draft|give me|build)"
+        r" ([\w/-]+ ){0,6}(examples|samples|pairs|dialogues|conversations|questions"
+        r"|instructions|tasks|records|entries|rationales|traces|trajectories|responses"
+        r"|completions|problems)\b.{0,400}"
+        + _DATA_PURPOSE
+        + "|"
+        + _DATA_PURPOSE
+        + r".{0,400}\b(generate|create|write|produce|make|compose|synthesi[sz]e|draft)"
+        r" ([\w/-]+ ){0,6}(examples|samples|pairs|dialogues|conversations|questions"
+        r"|instructions|tasks|records|entries|rationales|traces|trajectories|responses"
+        r"|completions|problems)\b"
+        r"|\b(our|my|your|a|the) student model (will|is|to)\b"
+        r"|\b(chosen|preferred)\b.{0,80}\brejected\b"
+        r"|\b(alpaca|sharegpt|evol[- ]instruct)[- ](format|style)"
+        r"|(datos|données|dados|daten) (de |d')?(entrenamiento|entraînement|treino"
+        r"|treinamento)|trainingsdaten|trainingsbeispiele|обучающ\S* (данн|выборк|пример)"
+        r"|дообучени|для (дообучения|обучения|файнтюнинга) (\S+ ){0,2}модел"
+        r"|学習データ|ファインチューニング用|(指令|监督)微调|学生模型",
         _I,
     ),
     SYSX: _compile(
