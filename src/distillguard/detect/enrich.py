@@ -73,6 +73,12 @@ def _compile(pattern: str, dot_nl: bool = False) -> Any:
         return re.compile(pattern, re.S if dot_nl else 0)
 
 
+#: The things a request for examples asks for, after its verb (the datagen tagger, below).
+_EXAMPLES = (
+    r" ([\w/-]+ ){0,6}(examples|samples|pairs|dialogues|conversations|questions"
+    r"|instructions|tasks|records|entries|rationales|traces|trajectories|responses"
+    r"|completions|problems)\b"
+)
 #: What generated examples are for, when a prompt says it (the datagen tagger, below).
 _DATA_PURPOSE = (
     r"(?:\b(training|fine[- ]?tuning|instruction[- ]tuning|sft|distillation|preference|rlhf"
@@ -228,17 +234,14 @@ _RX: dict[int, Any] = {
         # examples asked for (a count or a batch of them) where the prompt names what they
         # are for: training, fine-tuning, distillation, preference or reward-model data
         r"|\b(generate|create|write|produce|make|compose|synthesi[sz]e|draft|give me|build)"
-        r" ([\w/-]+ ){0,6}(examples|samples|pairs|dialogues|conversations|questions"
-        r"|instructions|tasks|records|entries|rationales|traces|trajectories|responses"
-        r"|completions|problems)\b.{0,400}"
+        + _EXAMPLES
+        + r".{0,400}"
         + _DATA_PURPOSE
         + "|"
         + _DATA_PURPOSE
         + r".{0,400}\b(generate|create|write|produce|make|compose|synthesi[sz]e|draft)"
-        r" ([\w/-]+ ){0,6}(examples|samples|pairs|dialogues|conversations|questions"
-        r"|instructions|tasks|records|entries|rationales|traces|trajectories|responses"
-        r"|completions|problems)\b"
-        r"|\b(our|my|your|a|the) student model (will|is|to)\b"
+        + _EXAMPLES
+        + r"|\b(our|my|your|a|the) student model (will|is|to)\b"
         r"|\b(chosen|preferred)\b.{0,80}\brejected\b"
         r"|\b(alpaca|sharegpt|evol[- ]instruct)[- ](format|style)"
         r"|(datos|données|dados|daten) (de |d')?(entrenamiento|entraînement|treino"
