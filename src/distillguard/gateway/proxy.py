@@ -214,6 +214,7 @@ class Gateway:
         self._trusted = (
             tuple(ipaddress.ip_network(n) for n in trusted_proxies) if trusted_proxies else None
         )
+        self._peer_trust: dict[str, bool] = {}  # TCP peer -> in a trusted network
         # the client's TLS fingerprint as the edge in front computed it (JA4): believed only
         # when the TCP peer is one of the trusted proxies
         self._fp_header = fingerprint_header if self._trusted is not None else None
@@ -990,11 +991,21 @@ class Gateway:
         return found  # every hop is a trusted proxy: the left-most is the client
 
     def _is_trusted(self, peer: str) -> bool:
+        # asked up to three times per request (forwarded address, edge fingerprint,
+        # replayed time) about a handful of peers (the load balancers): remembered per peer
+        known = self._peer_trust.get(peer)
+        if known is not None:
+            return known
         try:
             addr = _plain_ip(peer)
         except ValueError:
-            return False
-        return any(addr in n for n in self._trusted or ())
+            trusted = False
+        else:
+            trusted = any(addr in n for n in self._trusted or ())
+        if len(self._peer_trust) >= 4096:
+            self._peer_trust.clear()
+        self._peer_trust[peer] = trusted
+        return trusted
 
     def _failed_record(
         self,
