@@ -367,9 +367,7 @@ def _from_toml(data: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
         if not isinstance(models, list) or not all(isinstance(m, str) and m for m in models):
             raise ConfigError(f"server.models must be a list of model names, got {models!r}")
         out["models"] = frozenset(models)
-    if "trusted_proxies" in server:
-        out["trusted_proxies"] = server["trusted_proxies"]
-    for key in ("fingerprint_header", "replay_timestamps"):
+    for key in ("trusted_proxies", "fingerprint_header", "replay_timestamps"):
         if key in server:
             out[key] = server[key]
 
