@@ -232,6 +232,8 @@ class Engine:
         #: client fingerprint -> how many accounts have used it (for its rarity)
         self._fp_accounts: dict[str, int] = {}
         self._fp_share = float(link["client_fingerprint_share"])
+        self._fp_popular = float(link["client_popular_share"])
+        self._active = 0  # accounts that have sent at least one exchange so far
         #: company / university e-mail domain -> the ``org_id`` first seen with it
         self._domain_org: dict[str, str] = {}
         self.accounts: dict[str, _Acct] = {}
@@ -313,6 +315,8 @@ class Engine:
         if acct is None:
             self.observe_account(AccountInfo(account_id))
             acct = self.accounts[account_id]
+        if acct.stats.n == 0:
+            self._active += 1
         start = acct.stats.n == 0 or ts - acct.stats.last_ts >= self._session_gap
         if self._sync_min and start:
             self._session_start(ts, account_id)
@@ -988,7 +992,10 @@ class Engine:
             # its prompt AND its egress, both the platform's; their shared address is no
             # tie between them (cards, bursts, synchronized starts and own builds still are)
             kinds = _NON_EGRESS_KINDS
-        rare = self._fp_share * self.linker.population
+        # rare among the accounts that exist, and not the client of a large share of those
+        # that have been active so far (early in a log few accounts have been seen, and the
+        # most popular SDK build still looks rare beside the registered population)
+        rare = min(self._fp_share * self.linker.population, self._fp_popular * self._active)
         inside: dict[str, int] = {}  # client fingerprint -> core accounts that used it
         for m in matched:
             for fp in self.accounts[m].fps:
