@@ -605,6 +605,48 @@ def test_tenants_of_an_agent_platform_are_not_tied_by_its_egress_and_prompt() ->
     assert len(flagged(platform(standing=False))) == 6
 
 
+def test_a_popular_build_is_no_ones_own_at_the_start_of_a_log() -> None:
+    """Minutes into a log few of the registered accounts have sent anything, so the most
+    popular SDK build looks rare beside all of them; beside the active ones it does not."""
+    from distillguard.detect.enrich import CHAT, TOOL
+
+    eng = Engine()
+    for n in range(2000):  # the platform's registered accounts, nearly all quiet so far
+        eng.observe_account(AccountInfo(f"r{n}", created_ts=T0 - 200 * 86400, org_id=f"r{n}"))
+    tenants = [f"t{i}" for i in range(6)]
+    for i, acct in enumerate(tenants):  # an agent platform's tenants: own org, own card
+        eng.observe_account(
+            AccountInfo(
+                acct, created_ts=T0 - 90 * 86400, org_id=f"o{i}", payment_fingerprint=f"p{i}"
+            )
+        )
+    for n in range(14):  # the first other accounts of the log, on the same popular SDK
+        eng.observe(
+            T0 + 60 * n,
+            f"r{n}",
+            _ex(90_000 + n, CHAT),
+            ip=f"203.0.113.{n + 1}",
+            client_fingerprint="t13d_popular_sdk",
+        )
+    k = 0
+    for step in range(60):
+        for i, acct in enumerate(tenants):
+            e = _ex(30_000 + k, TOOL | CODING | COT)
+            # the platform's agent prompt asks for the steps on every call, from its egress
+            e = e._replace(sys_key=77, sys_sim=77, sys_tags=COT, depth=4)
+            eng.observe(
+                T0 + 900 + 60 * step + 7 * i,
+                acct,
+                e,
+                ip="198.51.100.40",
+                client_fingerprint="t13d_popular_sdk",
+            )
+            k += 1
+    # 20 accounts use the build: fewer than 1.5 % of the 2,006 registered, but all of the
+    # 20 active ones; the tenants share the platform's things, not an operator's
+    assert not any(eng.accounts[t].verdict.at_least(Verdict.THROTTLE) for t in tenants)
+
+
 def test_a_card_pool_ties_a_harvest_whatever_system_prompts_its_accounts_vary() -> None:
     def pool(paid_by_pool: bool) -> Engine:
         eng = Engine()
