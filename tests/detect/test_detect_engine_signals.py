@@ -87,6 +87,29 @@ def test_unverified_machine_paced_harvester_is_convicted_alone_a_verified_one_is
     assert flagged and flagged[0].ts.timestamp() <= T0 + 2 * 3600 + 60
 
 
+def test_an_unverified_account_of_a_verified_organisation_is_not_convicted_for_its_pace() -> None:
+    """A labelling company's contractor, not yet verified, grading at an annotator's steady
+    pace: its organisation is verified through its colleagues' accounts."""
+
+    def contractor(colleague_verified: bool) -> Engine:
+        eng = Engine()
+        eng.observe_account(
+            AccountInfo(
+                "lead", created_ts=T0 - 86400 * 60, org_id="vendor", verified=colleague_verified
+            )
+        )
+        eng.observe_account(
+            AccountInfo("c1", created_ts=T0 - 86400 * 30, org_id="vendor", verified=False)
+        )
+        for i in range(240):  # one different prompt every 30 s for two hours
+            eng.observe(T0 + i * 30.0 + (i % 3), "c1", _ex(i))
+        return eng
+
+    assert not contractor(True).accounts["c1"].verdict.at_least(Verdict.THROTTLE)
+    alone = contractor(False).accounts["c1"]  # nobody in the organisation is verified
+    assert "unverified_paced_harvest" in alone.reasons
+
+
 def test_accounts_without_accounts_file_records_count_as_one_organisation() -> None:
     from distillguard.detect.engine import organisation
 

@@ -236,6 +236,8 @@ class Engine:
         self._active = 0  # accounts that have sent at least one exchange so far
         #: company / university e-mail domain -> the ``org_id`` first seen with it
         self._domain_org: dict[str, str] = {}
+        #: organisations with at least one verified account (the organisation is verified)
+        self._verified_orgs: set[str] = set()
         self.accounts: dict[str, _Acct] = {}
         self.clusters: dict[str, _Cluster] = {}
         self.now = float("-inf")
@@ -268,6 +270,8 @@ class Engine:
         domain = (info.email_domain or "").strip().lower()
         if info.org_id and domain and domain not in WEBMAIL:
             self._domain_org.setdefault(domain, info.org_id)
+        if info.verified:
+            self._verified_orgs.add(self._org(info.account_id))
         self._link(info.account_id, "pay", info.payment_fingerprint)
         if info.signup_ip and info.created_ts is not None:
             net = _subnet(info.signup_ip) or info.signup_ip
@@ -1474,6 +1478,7 @@ class Engine:
             return "scripted_harvest"
         if (
             info.verified is False
+            and self._org(info.account_id) not in self._verified_orgs
             and prof["n"] >= so["unverified_paced_min"]
             and prof["span_days"] * 24.0 >= so["unverified_paced_hours"]
             and prof["gap_cv"] <= so["scripted_cv"]
@@ -1488,7 +1493,9 @@ class Engine:
             )
         ):
             # harvest-grade traffic at a machine's pace for an hour or more from an account
-            # nobody has verified; benchmark runs and batch jobs come from verified orgs
+            # nobody has verified, of an organisation nobody has verified (one verified
+            # account verifies its organisation); benchmark runs and batch jobs come from
+            # verified organisations
             return "unverified_paced_harvest"
         return None
 
