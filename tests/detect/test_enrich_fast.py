@@ -78,6 +78,8 @@ def _tricky() -> list[tuple[str | None, object, object]]:
             {"choices": []},
         ),
         ("chat.completions", {"functions": [{"name": "f"}], "messages": []}, {"choices": [3]}),
+        ("responses", {"input": "hi", "reasoning": {"effort": {"x": 1}, "summary": []}}, None),
+        ("chat.completions", {"messages": [], "reasoning_effort": ["high"]}, None),
         (
             "messages",
             {

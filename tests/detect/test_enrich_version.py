@@ -37,6 +37,33 @@ def test_ordinary_system_prompts_are_not_cot(system: str) -> None:
     assert not system_fields(system)[0] & COT
 
 
+@pytest.mark.parametrize(
+    ("endpoint", "params", "asks"),
+    [
+        ("chat.completions", {"reasoning_effort": "high"}, True),
+        ("chat.completions", {"reasoning_effort": "xhigh"}, True),
+        ("chat.completions", {"reasoning_effort": "medium"}, False),
+        ("responses", {"reasoning": {"effort": "high"}}, True),
+        ("responses", {"reasoning": {"effort": "low", "summary": "detailed"}}, True),
+        ("responses", {"reasoning": {"effort": "medium", "summary": "auto"}}, False),
+        ("responses", {"reasoning": {"effort": None}}, False),
+        ("messages", {"thinking": {"type": "enabled", "budget_tokens": 4096}}, True),
+        ("messages", {"thinking": {"type": "disabled"}}, False),
+    ],
+)
+def test_reasoning_asked_for_by_parameter_is_cot(
+    endpoint: str, params: dict[str, object], asks: bool
+) -> None:
+    from distillguard.detect.enrich import enrich
+
+    if endpoint == "responses":
+        request: dict[str, object] = {"model": "m", "input": "Write a haiku about rain."}
+    else:
+        request = {"model": "m", "messages": [{"role": "user", "content": "Write a haiku."}]}
+    request.update(params)
+    assert bool(enrich(endpoint, request, None).tags & COT) is asks
+
+
 def test_enrichment_of_another_version_is_recomputed(tmp_path: Path) -> None:
     rec = {
         "id": "x1",

@@ -41,7 +41,7 @@ __all__ = [
 
 #: Bumped whenever a column's definition changes: stored enrichment of another version is
 #: recomputed, never mixed with the new definition.
-ENRICH_VERSION = 11
+ENRICH_VERSION = 12
 
 #: Capability tags, one bit each (bit i = 1 << i).
 TAGS: tuple[str, ...] = (
@@ -428,13 +428,32 @@ def enrich(
     )
 
 
+_HIGH_EFFORT = frozenset(("high", "xhigh"))
+
+
+def _high(effort: Any) -> bool:
+    return isinstance(effort, str) and effort in _HIGH_EFFORT
+
+
 def _request_bits(request: dict[str, Any], tool_use: bool) -> int:
-    """Tags the request's shape sets: tool use, and reasoning asked for by parameter."""
+    """Tags the request's shape sets: tool use, and reasoning asked for by parameter.
+
+    Reasoning by parameter: Anthropic's extended thinking (the trace comes back), the
+    highest reasoning efforts of Chat Completions (``reasoning_effort``) and of the
+    Responses API (``reasoning.effort``), and the Responses API's detailed reasoning
+    summary (``reasoning.summary``), which returns the trace in prose.
+    """
     bits = TOOL if tool_use else 0
     thinking = request.get("thinking")
-    if (isinstance(thinking, dict) and thinking.get("type") == "enabled") or request.get(
-        "reasoning_effort"
-    ) == "high":
+    reasoning = request.get("reasoning")
+    if (
+        (isinstance(thinking, dict) and thinking.get("type") == "enabled")
+        or _high(request.get("reasoning_effort"))
+        or (
+            isinstance(reasoning, dict)
+            and (_high(reasoning.get("effort")) or reasoning.get("summary") == "detailed")
+        )
+    ):
         bits |= COT
     return bits
 
