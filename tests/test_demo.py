@@ -30,3 +30,5 @@ def test_demo_tells_the_whole_story(tmp_path, capsys):
     assert logged.count(b"\n") > 0
     assert not re.search(rb"dg-[A-Za-z0-9_-]{30,}", logged), "an API key secret was logged"
     assert "replayed" in text
+    # the live table says what the live detector flagged beside what the gateway refused
+    assert "flagged live" in text

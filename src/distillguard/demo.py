@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from distillguard._types import Verdict
 from distillguard.errors import ConfigError
 
 __all__ = ["configure_demo", "run_demo"]
@@ -286,7 +287,17 @@ def _live_gateway(out: Path, sim_dir: Path, db: Path, *, speed: float) -> None:
         print("  " + _tally(tick["attack"], tick["legit"]))
         statuses = ", ".join(f"{k}: {v:,}" for k, v in sorted(report.statuses.items()))
         print(f"replayed {report.sent:,} requests in {report.seconds:.0f} s (statuses {statuses})")
-        _live_summary(report, labels)
+        with StateDB(state_path) as state:
+            flagged = {
+                a for a, v in state.verdicts().items() if v.verdict.at_least(Verdict.THROTTLE)
+            }
+        _live_summary(report, labels, flagged)
+        print(
+            "  (flagged live: throttled or blocked by the live detector when the replay ended;"
+            " a verdict reaches the\n  gateway about a second after the exchange that earned"
+            f" it, which at {speed:,.0f}x is {speed / 3600:,.1f} h of the simulated week,"
+            "\n  so an account flagged near its last request is never refused)"
+        )
         harvester = _most_harvested(harvest, labels)
         if harvester:
             leaked = out / "leaked-corpus.jsonl"
@@ -364,18 +375,25 @@ def _tally(attack: Counter[int], legit: Counter[int]) -> str:
     return f"attack: {part(attack)} | ordinary: {part(legit)}"
 
 
-def _live_summary(report, labels: dict[str, tuple[str, str]]) -> None:  # type: ignore[no-untyped-def]
+def _live_summary(  # type: ignore[no-untyped-def]
+    report, labels: dict[str, tuple[str, str]], flagged: set[str]
+) -> None:
     groups: dict[str, list[str]] = {}
     for account in report.per_account:
         label, group = labels.get(account, ("legit", "?"))
         groups.setdefault(f"{label}:{group}", []).append(account)
-    print(f"\n  {'who':<34}{'accounts':>9}{'refused acc.':>13}{'requests':>10}{'refused':>9}")
+    head = f"{'who':<34}{'accounts':>9}{'flagged live':>13}{'refused acc.':>13}"
+    print(f"\n  {head}{'requests':>10}{'refused':>9}")
     for name in sorted(groups):
         accts = groups[name]
         total = sum(sum(report.per_account[a].values()) for a in accts)
         refused = sum(report.refused(a) for a in accts)
         hit = sum(1 for a in accts if report.refused(a))
-        print(f"  {name:<34}{len(accts):>9,}{hit:>13,}{total:>10,}{refused / max(total, 1):>9.0%}")
+        live = sum(1 for a in accts if a in flagged)
+        print(
+            f"  {name:<34}{len(accts):>9,}{live:>13,}{hit:>13,}{total:>10,}"
+            f"{refused / max(total, 1):>9.0%}"
+        )
 
 
 def _console(out: Path, db: Path, results: Path, *, serve: bool) -> None:
