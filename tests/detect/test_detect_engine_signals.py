@@ -581,72 +581,24 @@ def test_accounts_of_one_egress_asking_for_training_data_are_convicted_chat_is_n
     assert not any(a.verdict.at_least(Verdict.THROTTLE) for a in chats.accounts.values())
 
 
-def test_tenants_of_an_agent_platform_are_not_tied_by_its_egress_and_prompt() -> None:
+def _agent_platform(
+    eng: Engine, others: list[str], others_t0: float, standing: bool, *, t0: float, step_s: float
+) -> list[str]:
+    """Six tenants of an agent platform (each its own organisation and card) working through
+    its egress and a popular SDK build, after ``others`` on the same build; the tenants."""
     from distillguard.detect.enrich import CHAT, TOOL
 
-    def platform(standing: bool) -> Engine:
-        eng = Engine()
-        tenants = [f"t{i}" for i in range(6)]
-        for i, acct in enumerate(tenants):  # six customers, each its own org and card
-            eng.observe_account(
-                AccountInfo(
-                    acct, created_ts=T0 - 90 * 86400, org_id=f"o{i}", payment_fingerprint=f"p{i}"
-                )
-            )
-        for n in range(30):  # thirty other customers already use the same popular SDK
-            eng.observe(
-                T0 - 3600 + 60 * n,
-                f"other{n}",
-                _ex(90_000 + n, CHAT),
-                ip=f"203.0.113.{n + 1}",
-                client_fingerprint="t13d_popular_sdk",
-            )
-        k = 0
-        for step in range(60):
-            for i, acct in enumerate(tenants):
-                e = _ex(30_000 + k, TOOL | CODING | COT)
-                if standing:  # the platform's agent prompt asks for the steps, on every call
-                    e = e._replace(sys_key=77, sys_sim=77, sys_tags=COT, depth=4)
-                eng.observe(
-                    T0 + 900 * step + 37 * i,
-                    acct,
-                    e,
-                    ip="198.51.100.40",  # the platform's egress
-                    client_fingerprint="t13d_popular_sdk",
-                )
-                k += 1
-        return eng
-
-    def flagged(eng: Engine) -> list[str]:
-        return [a for a in eng.accounts if eng.accounts[a].verdict.at_least(Verdict.THROTTLE)]
-
-    # the steps asked for by the platform's own prompt, through its own egress: one
-    # product's customers, not one operator's accounts
-    assert flagged(platform(standing=True)) == []
-    # the same customers asking for the steps themselves, in their own requests: the egress
-    # is a tie again (a hydra hiding among a reseller's customers)
-    assert len(flagged(platform(standing=False))) == 6
-
-
-def test_a_popular_build_is_no_ones_own_at_the_start_of_a_log() -> None:
-    """Minutes into a log few of the registered accounts have sent anything, so the most
-    popular SDK build looks rare beside all of them; beside the active ones it does not."""
-    from distillguard.detect.enrich import CHAT, TOOL
-
-    eng = Engine()
-    for n in range(2000):  # the platform's registered accounts, nearly all quiet so far
-        eng.observe_account(AccountInfo(f"r{n}", created_ts=T0 - 200 * 86400, org_id=f"r{n}"))
     tenants = [f"t{i}" for i in range(6)]
-    for i, acct in enumerate(tenants):  # an agent platform's tenants: own org, own card
+    for i, acct in enumerate(tenants):
         eng.observe_account(
             AccountInfo(
                 acct, created_ts=T0 - 90 * 86400, org_id=f"o{i}", payment_fingerprint=f"p{i}"
             )
         )
-    for n in range(14):  # the first other accounts of the log, on the same popular SDK
+    for n, acct in enumerate(others):  # other customers on the same popular SDK
         eng.observe(
-            T0 + 60 * n,
-            f"r{n}",
+            others_t0 + 60 * n,
+            acct,
             _ex(90_000 + n, CHAT),
             ip=f"203.0.113.{n + 1}",
             client_fingerprint="t13d_popular_sdk",
@@ -655,16 +607,42 @@ def test_a_popular_build_is_no_ones_own_at_the_start_of_a_log() -> None:
     for step in range(60):
         for i, acct in enumerate(tenants):
             e = _ex(30_000 + k, TOOL | CODING | COT)
-            # the platform's agent prompt asks for the steps on every call, from its egress
-            e = e._replace(sys_key=77, sys_sim=77, sys_tags=COT, depth=4)
+            if standing:  # the platform's agent prompt asks for the steps, on every call
+                e = e._replace(sys_key=77, sys_sim=77, sys_tags=COT, depth=4)
             eng.observe(
-                T0 + 900 + 60 * step + 7 * i,
+                t0 + step_s * step + 7 * i,
                 acct,
                 e,
-                ip="198.51.100.40",
+                ip="198.51.100.40",  # the platform's egress
                 client_fingerprint="t13d_popular_sdk",
             )
             k += 1
+    return tenants
+
+
+def test_tenants_of_an_agent_platform_are_not_tied_by_its_egress_and_prompt() -> None:
+    def flagged(standing: bool) -> list[str]:
+        eng = Engine()
+        others = [f"other{n}" for n in range(30)]
+        _agent_platform(eng, others, T0 - 3600, standing, t0=T0, step_s=900)
+        return [a for a in eng.accounts if eng.accounts[a].verdict.at_least(Verdict.THROTTLE)]
+
+    # the steps asked for by the platform's own prompt, through its own egress: one
+    # product's customers, not one operator's accounts
+    assert flagged(standing=True) == []
+    # the same customers asking for the steps themselves, in their own requests: the egress
+    # is a tie again (a hydra hiding among a reseller's customers)
+    assert len(flagged(standing=False)) == 6
+
+
+def test_a_popular_build_is_no_ones_own_at_the_start_of_a_log() -> None:
+    """Minutes into a log few of the registered accounts have sent anything, so the most
+    popular SDK build looks rare beside all of them; beside the active ones it does not."""
+    eng = Engine()
+    for n in range(2000):  # the platform's registered accounts, nearly all quiet so far
+        eng.observe_account(AccountInfo(f"r{n}", created_ts=T0 - 200 * 86400, org_id=f"r{n}"))
+    first = [f"r{n}" for n in range(14)]  # the first other accounts of the log
+    tenants = _agent_platform(eng, first, T0, True, t0=T0 + 900, step_s=60)
     # 20 accounts use the build: fewer than 1.5 % of the 2,006 registered, but all of the
     # 20 active ones; the tenants share the platform's things, not an operator's
     assert not any(eng.accounts[t].verdict.at_least(Verdict.THROTTLE) for t in tenants)
