@@ -6,6 +6,10 @@ as a judge, 40), ``hard_negative`` (ordinary requests sharing their vocabulary, 
 ``plain`` (40). Prints, per kind, how many are tagged ``cot``, ``grading`` and ``datagen``.
 ``bench/data/datagen_phrasings.jsonl`` (session 12, another helper under the same rule):
 ``datagen`` (requests for training data, 60) and ``datagen_negative`` (60).
+``bench/data/tag_phrasings_holdout.jsonl`` (session 13, a third helper under the same
+rule, 300 prompts, a fifth of them in nine other languages): ``cot`` (90), ``grader``
+(60), ``hard_negative`` (100) and ``plain`` (50); its first run is the held-out figure
+(``docs/benchmarks.md``), the taggers were revised after reading its misses.
 
 Usage: .venv/bin/python bench/bench_taggers.py [FILE]
 """
