@@ -207,3 +207,64 @@ def test_system_prompt_extraction_in_other_languages_is_tagged(prompt: str) -> N
 )
 def test_ordinary_requests_about_system_prompts_in_other_languages_are_not(prompt: str) -> None:
     assert "sys_extract" not in tag_names(tag_text(prompt))
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Give me a step-by-step recipe for a mushroom risotto.",
+        "Walk me through setting up a Postgres replica on Debian.",
+        "Explain how a patent application is examined, step by step.",
+        "Help me think through which laptop to buy for travel.",
+        "Write a step by step packing list for a ski weekend.",
+        "Dame los pasos, paso a paso, para renovar el pasaporte.",
+        "请一步一步教我怎么做饺子。",
+    ],
+)
+def test_a_procedure_asked_for_step_by_step_is_not_a_trace_request(prompt: str) -> None:
+    assert "cot" not in tag_names(tag_text(prompt))
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Walk me through it step by step: " + TASK,
+        "Step by step, please. " + TASK,
+        TASK + "Check every step before the next one.",
+        "Work through this step by step: how many primes are below 50?",
+        "Resuelve paso a paso: ¿cuánto es el 15 % de 240?",
+        # a puzzle poses no procedure; a programming question is a problem
+        "Three boxes are all mislabelled. Which box do you open first? Take it step by step.",
+        "How do I detect a cycle in a linked list? Break it down step by step for me.",
+    ],
+)
+def test_steps_asked_for_about_a_problem_are_a_trace_request(prompt: str) -> None:
+    assert "cot" in tag_names(tag_text(prompt))
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "You are an impartial judge. Output A, B or tie. Q: ... A: ... B: ...",
+        "Is the following answer factually correct? Reply yes or no. Q: ... A: ...",
+        'Pairwise comparison. Output {"winner": "A"} or {"winner": "B"}.',
+        "Mark each step VALID or INVALID, then output an overall verdict.",
+        "Here are four candidate answers; identify the correct ones.",
+        "Bewerte die folgende Antwort auf einer Skala von 1 bis 10.",
+        "Actúa como evaluador imparcial y puntúa la siguiente respuesta.",
+    ],
+)
+def test_a_verdict_asked_for_about_given_answers_is_grading(prompt: str) -> None:
+    assert "grading" in tag_names(tag_text(prompt))
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "What's a Likert scale, and when should I use five points?",
+        "Create a grading rubric template for lab reports.",
+        "Is the following sentence grammatically correct: 'me and him went'?",
+    ],
+)
+def test_questions_about_judging_are_not_grading(prompt: str) -> None:
+    assert "grading" not in tag_names(tag_text(prompt))

@@ -41,7 +41,7 @@ __all__ = [
 
 #: Bumped whenever a column's definition changes: stored enrichment of another version is
 #: recomputed, never mixed with the new definition.
-ENRICH_VERSION = 12
+ENRICH_VERSION = 13
 
 #: Capability tags, one bit each (bit i = 1 << i).
 TAGS: tuple[str, ...] = (
@@ -88,6 +88,14 @@ _DATA_PURPOSE = (
     r"|assistant|classifier|llm)s?\b)"
 )
 
+#: Private tagger bits (never stored): words that ask for steps, a reasoning trace or a
+#: procedure alike ("step by step", "walk me through"); a problem to be solved; and a
+#: procedure asked for (a recipe, a guide, how to set something up). The first counts as
+#: ``cot`` unless the third is there without the second (or maths, or code): a recipe or
+#: an installation guide asked for step by step is not a trace request, a puzzle is.
+_STEPWISE, _PROBLEM, _PROCEDURE = 1 << 16, 1 << 17, 1 << 18
+_PUBLIC = (1 << len(TAGS)) - 1
+
 _RX: dict[int, Any] = {
     CODING: _compile(
         r"```|\bdef \w+\(|\bfunction\s*\w*\s*\(|\bclass \w+[:({]|#include|\bimport \w+"
@@ -107,18 +115,25 @@ _RX: dict[int, Any] = {
         r"|\d+\s*[-+*/^=×÷]\s*\d+",
         _I,
     ),
+    # the trace asked for in words that only mean that (for the words that also ask for a
+    # procedure, "step by step", "walk me through", see _STEPWISE below)
     COT: _compile(
-        r"step[- ]by[- ]step|\bstep \d|chain[- ]of[- ]thought|show (all |me )?(your|the) (work"
-        r"|working|reasoning|steps|thinking|derivation)|explain (your|the|each|every|all) "
-        r"(reasoning|thinking|answer|steps?)|think (carefully|through|aloud|out loud|it through"
-        r"|before|hard)|reason (it )?(out|through|carefully|step)|reasoning (first|before)"
-        r"|work (it )?(out|through)|walk (me )?through|<think(ing)?>|let'?s think"
+        r"chain[- ]of[- ]thought|show (all )?(your|the) (work|working|reasoning|thinking"
+        r"|derivation)|show (all )?your steps|(see|show) (all )?your (work|working|reasoning|steps)"
+        r"|explain (your|each|every|all) (reasoning|thinking|answer|steps?)"
+        r"|think (carefully|aloud|out loud|it through|hard)|think before (answering|responding"
+        r"|replying|you (answer|respond|reply))|(think|reason|solve|answer|work|go|proceed"
+        r"|respond|reply|explain|derive|compute|calculate) (about |through )?(it |this |them "
+        r"|the problem |each (one|problem) )?(through |out )?step[- ]by[- ]step"
+        r"|reason (it )?(out|through|carefully|step|about)|let'?s reason"
+        r"|reasoning (first|before)|work it (out|through)|<think(ing)?>|let'?s think"
         r"|(detailed|full|complete|explicit|thorough) (reasoning|derivation|rationale"
         r"|explanation)|explanation of (your|the|every|each) (thinking|reasoning|steps?)"
-        r"|before (giving|answering|you answer|the final answer)|intermediate steps"
-        r"|each step|every step|thoroughly|justify (your|each)"
-        # the same request in other words: the trace named as a thing to write out
-        r"|\b(thought|thinking|reasoning|problem[- ]solving) process|\bscratch ?pad\b"
+        r"|before (giving|answering|you answer|the final answer)"
+        r"|justify (your|each)|\b(your|its|the model's) (\w+ )?(thought|thinking|reasoning"
+        r"|problem[- ]solving) process|\bscratch ?pad\b"
+        r"|\b(include|give|provide|add|state) (your|the|a) (\w+ )?rationale"
+        r"|<(your )?(reasoning|thoughts?|rationale|thinking)>"
         r"|\b(internal|inner|hidden|private) (reasoning|thoughts?|thinking|monologue|deliberation)"
         r"|\b(reasoning|thought|thinking) (trace|chain|path)s?\b"
         r"|\bchain of (logic|reasoning|inference|thoughts?)\b"
@@ -126,25 +141,40 @@ _RX: dict[int, Any] = {
         r"|\b(verbali[sz]e|articulate|narrate|write out|spell out|lay out|set out|expose"
         r"|document) (\w+ ){0,3}(reasoning|rationale|thoughts|thinking|logic|deductions"
         r"|inferences|derivation|working|calculations)"
+        r"|\b(produce|write|generate|give|provide|reconstruct|supply) (\w+ ){0,2}(reasoning"
+        r"|rationale) (that|which|connecting|leading|linking|from|behind)"
+        r"|\bthe reasoning behind (it|each|every|your|this (step|line|answer|calculation))"
         r"|\bintermediate (results|calculations|computations|reasoning|values|work)"
         r"|\bone (step|inference|deduction) at a time|\b(each|every) (deduction|inference)"
         r"|\bjustify every|\bbefore (concluding|responding|replying|you (respond|reply|conclude))"
         r"|\b(reasoning|rationale|thoughts?|analysis)[\"']?\s*(:|,|and|then|followed by)\s*"
         r"[\"']?(final[ _]?)?answer\b"
-        r"|[\"'](reasoning|rationale|thoughts?|thinking|chain[_ ]of[_ ]thought)[\"']?\s*[:,]"
+        r"|[\"'`](reasoning|rationale|thoughts?|thinking|chain[_ ]of[_ ]thought)([\"'`]\s*[:,(]"
+        r"|:[\"'`])"
         # the same request in the languages harvesters most often write in besides English
-        r"|paso a paso|passo a passo|passo (dopo|per) passo|étape par étape|schritt für schritt"
-        r"|шаг за шагом|пошагово|(tu|su) razonamiento|(seu|teu) raciocínio"
-        r"|(ton|votre) raisonnement|(tuo|suo) ragionamento"
-        r"|(deinen|ihren|den) (gedankengang|lösungsweg|rechenweg)"
-        r"|ход (рассуждений|решения)|(свои|твои|ваши) рассуждения"
-        r"|一步一步|一步步|(逐步|分步)(推理|思考|分析|解释|解答|说明|计算)|思维链"
-        r"|(思考|推理|思维|解题|计算)(过程|步骤)|ステップバイステップ|順を追って"
-        r"|(思考|推論)(過程|プロセス)|단계별로|차근차근|(사고|추론|풀이) ?과정",
+        r"|(tu|su) razonamiento|(seu|teu) raciocínio|en voz alta|pasos? intermedios?"
+        r"|(cálculos|passos|etapas) intermediári[oa]s|(ton|votre) raisonnement"
+        r"|(ta|votre) démarche|à voix haute|étapes intermédiaires|(tuo|suo) ragionamento"
+        r"|ad alta voce|passaggi intermedi|(deinen|ihren|den) (gedankengang|lösungsweg|rechenweg)"
+        r"|denk(e|en sie)? laut|laut nach|zwischenschritt"
+        r"|ход (рассуждений|решения)|(свои|твои|ваши) рассуждения|промежуточн\S* (шаг|вычислен)"
+        r"|思维链|(思考|推理|思维|解题|计算)(过程|步骤)|(逐步|分步)(推理|思考|解释|解答|计算)"
+        r"|(思考|推論)(過程|プロセス)|途中式|(사고|추론|풀이) ?과정"
+        # a reasoning verb with "step by step" in those languages (the phrase alone may ask
+        # for a procedure)
+        r"|(piensa|razona|explica|resuelve|responde)\S* paso a paso"
+        r"|(pense|raciocine|explique|resolva|responda)\S* passo a passo"
+        r"|(réfléchi|raisonne|explique|résou|résolve)\S* étape par étape"
+        r"|(denk|löse|begründe)\S* schritt für schritt"
+        r"|(думай|подумай|рассуждай|реши)\S* (\S+ )?(шаг за шагом|пошагово)"
+        r"|一步一?步地?(思考|推理|分析|解)|(ステップバイステップ|順を追って|一歩ずつ)で?(考え|推論|解)"
+        r"|(단계별로|차근차근) (설명|생각|추론|풀)",
         _I,
     ),
     GRADE: _compile(
-        r"\b(rubric|grade (the|this|each)|score (the|this|each|from|between)|on a scale (of|from)"
+        r"\b((against|using|use|per|with|according to|following|based on|by) (the|this|a|our"
+        r"|that|my) (\w+ ){0,2}rubric|rubric\s*:|rubric (below|above|score|criteri)"
+        r"|grade (the|this|each)|score (the|this|each|from|between)|on a scale (of|from)"
         r"|rate (the|this|each|how)|\d+\s*(-|to|/)\s*10\b.{0,40}\b(score|scale|rating)"
         r"|which (response|answer|completion|output) is (better|more)"
         r"|(assistant|response|answer) a\b.{0,300}\b(assistant|response|answer) b\b"
@@ -171,23 +201,53 @@ _RX: dict[int, Any] = {
         r"|(reply|respond|answer|output|return) with (a |an |the |your )?(verdict|score|grade"
         r"|rating)|label (the|this|each) (response|answer|output|completion|reply)"
         r"|rank (them|these|the \w+) (from )?(best|worst|highest|lowest))"
-        r"|\"(score|verdict|grade|rating)\"\s*:"
+        r"|\"(score|verdict|grade|rating|winner|preference|preferred)\"\s*:"
+        # a judge's role, a verdict on a given answer, answers compared or graded on a scale
+        r"|\b(act|acting|serve|you are) as (a|an) (\w+ ){0,2}(judge|grader|evaluator|rater"
+        r"|annotator)\b|\byou are (a|an) (\w+ ){0,2}(judge|grader|evaluator|rater)\b"
+        r"|\bis (the|this|that) (following |given |model's |assistant's |student's |ai's )?"
+        r"(answer|response|solution|reply|output|proof) (factually |fully )?(correct|accurate"
+        r"|right|valid)\b|\b(check|verify|determine|decide|assess|judge) (whether|if) (the|this"
+        r"|that|each|their) (\w+ ){0,2}(answers?|responses?|solutions?|repl(y|ies)|outputs?"
+        r"|proofs?|claims?) (is|are|match|matches|contains?)\b"
+        r"|\bpairwise (comparison|preference|judg)|\bpreference (strength|label|judg)"
+        r"|which (completion|response|answer|reply|output|summary|translation|candidate)s? "
+        r"(better|best|more)\b|\b(response|answer|assistant|output|completion) b\b.{0,300}"
+        r"\b(response|answer|assistant|output|completion) a\b|\bon a [\d–-]*\s*(point )?likert\b"
+        r"|\b(score|rate|grade) (its|their|the) (\w+ ){0,2}(from|on a|between) \d"
+        r"|\b(output|give|return|provide|reply with) (an? |the )?(overall|final) (verdict"
+        r"|judg(e)?ment|score|grade)|\bmark (each|every|it|them|the (answer|response|step)s?) "
+        r"(as )?(\w+ )?(correct|incorrect|valid|invalid|true|false|right|wrong|pass|fail)\b"
+        r"|factual(ly)? (accuracy|correctness) of (the|each|this)"
+        r"|\bcandidate (answers?|responses?|solutions?|outputs?|completions?|replies)\b"
+        r"|\bover-?refusal\b|\b(does|did) (this|the) (response|answer|reply|assistant|model)"
+        r" (refuse|comply|hallucinate|follow the)\b"
         # the same request in the languages the reasoning-trace tagger reads
-        r"|(califica|puntúa|evalúa|valora) (la|esta|cada|las|estas) (respuestas?|soluci(ón|ones))"
-        r"|qué respuesta es (la )?mejor|(asigna|da|otorga) una (puntuación|nota|calificación)"
+        r"|(califica|puntúa|evalúa|valora) (la|esta|cada|las|estas) (siguientes? )?(respuestas?"
+        r"|soluci(ón|ones))|qué respuesta es (la )?mejor|cuál de (estas|las) (dos |tres )?"
+        r"respuestas es (la )?mejor|(asigna|da|otorga) una (puntuación|nota|calificación)"
+        r"|(actúa|actuar|actúe) como (un |una )?(\S+ )?(evaluador|juez|calificador)"
         r"|(avalie|classifique|pontue) (a|esta|cada|as) (respostas?|soluç(ão|ões))"
+        r"|(avalie|verifique) se a (resposta|solução)"
         r"|qual (das )?respostas? é (a )?melhor|(atribua|dê) uma (nota|pontuação)"
         r"|(évalue|évaluez|note|notez|juge|jugez) (la|cette|chaque|les) (réponses?|solutions?)"
         r"|quelle réponse est (la )?meilleure|(attribue|attribuez|donne|donnez) une (note|score)"
-        r"|(bewerte|bewerten sie|benote) (die|diese|jede) (antwort|lösung)(en)?"
+        r"|(note|notez|évalue|évaluez) (ce|cette|chaque) (résumé|réponse|traduction|solution)"
+        r"|réponses a et b|(tu es|vous êtes|agis comme|agissez comme) (un |une )?(\S+ )?(juge"
+        r"|évaluat(eur|rice)|correct(eur|rice))"
+        r"|(bewerte|bewerten sie|benote) (die|diese|jede) (folgenden? )?(antwort|lösung"
+        r"|zusammenfassung)(en)?|prüfe,? ob (die|diese) (lösung|antwort) (korrekt|richtig)"
+        r"|(gib|geben sie) (dein|ihr) urteil"
         r"|welche antwort ist besser|(vergib|vergeben sie) (eine|einen) (note|punktzahl|score)"
         r"|(valuta|valutate|giudica) (la|questa|ogni|le) (rispost[ae]|soluzion[ei])"
         r"|quale risposta è (la )?migliore|(assegna|dai) un (voto|punteggio)"
         r"|(оцени|оцените) (этот |следующий |каждый )?(ответ|решение)"
         r"|какой (из )?ответ(ов)? лучше|(поставь|поставьте|выставь) (оценку|балл)"
+        r"|сравни\S* (\S+ )?ответ|выбер\S* лучш"
         r"|(回答|答案|回复|输出)(进行)?(打分|评分)|评分标准|(哪个|哪一个)(回答|答案|回复)更好"
         r"|(作为|担任)(评委|裁判|评审|评估者)|(回答|答え|解答)を(評価|採点)"
         r"|どちらの(回答|答え)が(良い|優れて)|採点基準|(답변|응답|답안)(을|를) (평가|채점)"
+        r"|(回答|答え)を比較|どちらが.{0,40}判定|채점하"
         r"|어느 (답변|응답)이 더|채점 기준"
         # the quality of given answers, answers A and B side by side, the judge's role
         r"|(calidad|qualidade|qualité|qualität|qualità) (de |da |das |des |der |dell[ae] )?"
@@ -248,6 +308,45 @@ _RX: dict[int, Any] = {
         r"|treinamento)|trainingsdaten|trainingsbeispiele|обучающ\S* (данн|выборк|пример)"
         r"|дообучени|для (дообучения|обучения|файнтюнинга) (\S+ ){0,2}модел"
         r"|学習データ|ファインチューニング用|(指令|监督)微调|学生模型",
+        _I,
+    ),
+    _STEPWISE: _compile(
+        r"step[- ]by[- ]step|\bstep \d|walk (me |us )?through|\b(each|every) (single )?step"
+        r"|\bthoroughly\b|\bwork (out|through)\b|think (through|before)|\bthought process"
+        r"|explain the (reasoning|thinking|steps?)"
+        r"|show (me |us )?the steps|intermediate steps|paso a paso|cada paso|passo a passo"
+        r"|cada etapa|passo (dopo|per) passo|étape par étape|chaque étape|schritt für schritt"
+        r"|jeden schritt|шаг за шагом|пошагово|каждый шаг|一步一步|一步步|每一步|分步"
+        r"|ステップバイステップ|順を追って|各ステップ|단계별로|차근차근|각 단계",
+        _I,
+    ),
+    _PROBLEM: _compile(
+        r"\b(problem|question|exercise|homework|puzzle|riddle|proof|equation|solution|answer"
+        r"|solve|calculate|compute|prove|derive|determine|find|differentiate|integrate"
+        r"|simplify|minus|plus|times|divided by)s?\b|\d\s*%|\bf\(x\)"
+        # a programming question is a problem too
+        r"|\b(python|javascript|typescript|java|rust|golang|sql|bash|regex|kotlin|swift|php"
+        r"|ruby|code|algorithm|linked list|array|recursion|function|compile[rd]?|parse|thread"
+        r"|big-?o|complexity|in go)\b|\bc(\+\+|#)"
+        r"|problema|pregunta|ejercicio|resuelve|calcula|respuesta|questão|pergunta|exercício"
+        r"|resolva|resposta|problème|exercice|résous|résolvez|calcule|réponse|aufgabe|frage"
+        r"|löse|berechne|lösung|antwort|esercizio|risolvi|risposta|задач|вопрос|реши|вычисли"
+        r"|ответ|题|解答|计算|答案|問題|解いて|計算|答え|문제|풀어|계산|답",
+        _I,
+    ),
+    _PROCEDURE: _compile(
+        r"\b(recipes?|guide|tutorial|instructions|checklist|plan|itinerary|set ?up|setting up"
+        r"|install\w*|configur\w*|directions|procedure|translat\w*)\b|\bhow (to|do i|can i"
+        r"|should i|would i|does one)\b|\bsteps to\b|\bprocess (of|for)\b|\b(what|which) "
+        r"(\w+ )?to (pack|buy|bring|do|wear|cook|say|choose|pick)\b|\b(packing|to-?do"
+        r"|shopping|reading) list\b|\bexplain how (a|an|the|to|it|my) |\bthe thought "
+        r"process behind\b|\bteach me\b|pasos para|passos para|étapes pour"
+        r"|schritte (zum|zur|für)|шаги (для|по)|para (renovar|instalar|configurar|hacer"
+        r"|preparar|obtener|solicitar|cocinar)"
+        r"|receta|guía|instrucciones|cómo (puedo|hago|se|hacer)|recette|mode d'emploi"
+        r"|comment (faire|installer|puis-je)|anleitung|rezept|wie (ich|man|kann)|ricetta"
+        r"|come (posso|faccio|si)|рецепт|инструкц|как (мне|сделать|установить|настроить)"
+        r"|教我|怎么|如何|做法|手順|やり方|作り方|절차|방법|레시피",
         _I,
     ),
     SYSX: _compile(
@@ -334,7 +433,7 @@ def tag_text(text: str) -> int:
         bits |= tag_bits[i]
     if not bits & CODING and len(_CODE_PARTS.findall(data)) >= 3:
         bits |= CODING
-    return bits
+    return _settle(bits)
 
 
 def tag_sample(text: str) -> str:
@@ -352,7 +451,15 @@ def tag_each(sample: str) -> int:
             bits |= bit
     if not bits & CODING and len(_CODE_PARTS.findall(sample)) >= 3:
         bits |= CODING
-    return bits
+    return _settle(bits)
+
+
+def _settle(bits: int) -> int:
+    """Steps asked for are a trace request, unless what is asked for is a procedure and
+    no problem (nor maths, nor code) is posed; the private bits go."""
+    if bits & _STEPWISE and (bits & (_PROBLEM | REASON | CODING) or not bits & _PROCEDURE):
+        bits |= COT
+    return bits & _PUBLIC
 
 
 def tag_names(bits: int) -> list[str]:
