@@ -493,6 +493,34 @@ def test_a_platform_paying_for_its_tenants_accounts_is_one_customer() -> None:
     assert all(eng.accounts[a].verdict.at_least(Verdict.THROTTLE) for a in tenants)
 
 
+def test_accounts_vetted_one_by_one_and_paying_apart_are_not_one_domain_customer() -> None:
+    """A custom e-mail domain makes its accounts one organisation only when nothing says
+    they are individuals: anyone can register a domain for forty accounts."""
+
+    def parties(verified: bool, card: str | None, known_org: bool = False) -> int:
+        eng = Engine()
+        if known_org:  # the operator knows an organisation for the domain
+            eng.observe_account(AccountInfo("staff", org_id="acme", email_domain="acme.example"))
+        names = [f"a{i}" for i in range(5)]
+        for i, acct in enumerate(names):
+            eng.observe_account(
+                AccountInfo(
+                    acct,
+                    created_ts=T0 - 3600 + i,
+                    verified=verified,
+                    email_domain="acme.example",
+                    payment_fingerprint=card or f"own{i}" if card != "none" else None,
+                )
+            )
+        return eng._parties(names)
+
+    assert parties(verified=True, card=None) == 5  # vetted one by one, each its own card
+    assert parties(verified=True, card="company") == 1  # one payer: one customer
+    assert parties(verified=True, card="none") == 1  # a cohort on the free tier
+    assert parties(verified=False, card=None) == 1  # nobody vetted them: the domain decides
+    assert parties(verified=True, card=None, known_org=True) == 1  # the domain's organisation
+
+
 def _course(names: list[str], client: str, ips: list[str]) -> Engine:
     """Learners of one course asking for steps through its notebook's system prompt."""
     eng = Engine()

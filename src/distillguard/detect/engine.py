@@ -1091,8 +1091,14 @@ class Engine:
         if info.verified:
             domain = (info.email_domain or "").strip().lower()
             if domain and domain not in WEBMAIL:
+                org = self._domain_org.get(domain)
+                if org is None and not info.org_id and info.payment_fingerprint:
+                    # no organisation is known for the domain, and this account was vetted
+                    # on its own and pays with its own card: one of several individuals
+                    # who share a domain (anyone can register one), a party of its own
+                    return f"card:{info.payment_fingerprint}"
                 # the organisation first seen with that domain, as for a domain-only account
-                return self._domain_org.get(domain, f"domain:{domain}")
+                return org or f"domain:{domain}"
         return self._org(account_id)
 
     def _parties(self, matched: list[str] | set[str]) -> int:
