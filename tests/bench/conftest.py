@@ -3,12 +3,15 @@ ingest, detect and eval, as the docs' "Independent traffic" sections do."""
 
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import orjson
 import pytest
 
 from distillguard.cli import main
@@ -35,3 +38,33 @@ def world_report(tmp_path: Path, shared_prompts: Path) -> Callable[..., dict[str
         return evaluate(out / "labels.csv", tmp_path / "res")
 
     return run
+
+
+@pytest.fixture
+def tiny_world_ingests_whole(tmp_path: Path, shared_prompts: Path) -> Callable[[str], None]:
+    """``tiny_world_ingests_whole("thirdgen.py")``: a one-day world of that script at scale
+    0.05, whose labels and accounts name the same accounts, with both labels, and whose
+    every exchange and account ingest loads."""
+    return lambda script: _tiny_world(script, tmp_path, shared_prompts)
+
+
+def _tiny_world(script: str, tmp_path: Path, shared_prompts: Path) -> None:
+    out = tmp_path / "world"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "bench" / script), "--out", str(out), "--seed", "4",
+         "--scale", "0.05", "--days", "1", "--prompts", str(shared_prompts)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    lines = (out / "exchanges.jsonl").read_bytes().splitlines()
+    accounts = [orjson.loads(x) for x in (out / "accounts.jsonl").read_bytes().splitlines()]
+    with (out / "labels.csv").open(encoding="utf-8", newline="") as fh:
+        labels = list(csv.DictReader(fh))
+    assert {row["account_id"] for row in labels} == {a["account_id"] for a in accounts}
+    assert {row["label"] for row in labels} == {"attack", "legit"}
+    db = tmp_path / "w.duckdb"
+    args = ["ingest", str(out / "exchanges.jsonl"), "--accounts", str(out / "accounts.jsonl")]
+    assert main([*args, "--db", str(db)]) == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM exchanges").fetchone() == (len(lines),)
+        assert con.execute("SELECT count(*) FROM accounts").fetchone() == (len(accounts),)

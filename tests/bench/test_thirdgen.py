@@ -3,42 +3,18 @@ world the loader accepts, and its look-alike customers of a small world are not 
 
 from __future__ import annotations
 
-import csv
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import duckdb
-import orjson
-
-from distillguard.cli import main
-
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "bench" / "thirdgen.py"
 
 
-def test_tiny_world_ingests_whole(tmp_path: Path, shared_prompts: Path) -> None:
-    out = tmp_path / "world"
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--out", str(out), "--seed", "4", "--scale", "0.05",
-         "--days", "1", "--prompts", str(shared_prompts)],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    lines = (out / "exchanges.jsonl").read_bytes().splitlines()
-    accounts = [orjson.loads(x) for x in (out / "accounts.jsonl").read_bytes().splitlines()]
-    with (out / "labels.csv").open(encoding="utf-8", newline="") as fh:
-        labels = list(csv.DictReader(fh))
-    assert {row["account_id"] for row in labels} == {a["account_id"] for a in accounts}
-    assert {row["label"] for row in labels} == {"attack", "legit"}
-    db = tmp_path / "w.duckdb"
-    args = ["ingest", str(out / "exchanges.jsonl"), "--accounts", str(out / "accounts.jsonl")]
-    assert main([*args, "--db", str(db)]) == 0
-    with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM exchanges").fetchone() == (len(lines),)
-        assert con.execute("SELECT count(*) FROM accounts").fetchone() == (len(accounts),)
+def test_tiny_world_ingests_whole(tiny_world_ingests_whole: Callable[[str], None]) -> None:
+    tiny_world_ingests_whole("thirdgen.py")
 
 
 def test_missing_prompts_dir_is_one_line_error(tmp_path: Path) -> None:
