@@ -1086,6 +1086,9 @@ class Engine:
         A support platform that runs one account (and one ``org_id``) per tenant, all
         opened by its own staff and paid with its card, is one customer: its accounts are
         vetted, and an e-mail domain of its own is not something unrelated parties share.
+        Where no organisation is known for the domain, a verified account without an
+        ``org_id`` answers to its card: accounts vetted one by one and paying apart are
+        individuals who registered one domain, those on one card one payer.
         """
         info = self.accounts[account_id].info
         if info.verified:
@@ -1094,8 +1097,8 @@ class Engine:
                 org = self._domain_org.get(domain)
                 if org is None and not info.org_id and info.payment_fingerprint:
                     # no organisation is known for the domain, and this account was vetted
-                    # on its own and pays with its own card: one of several individuals
-                    # who share a domain (anyone can register one), a party of its own
+                    # on its own and pays by card: it answers to its payer (anyone can
+                    # register a domain for forty accounts)
                     return f"card:{info.payment_fingerprint}"
                 # the organisation first seen with that domain, as for a domain-only account
                 return org or f"domain:{domain}"
