@@ -68,3 +68,19 @@ def _tiny_world(script: str, tmp_path: Path, shared_prompts: Path) -> None:
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM exchanges").fetchone() == (len(lines),)
         assert con.execute("SELECT count(*) FROM accounts").fetchone() == (len(accounts),)
+
+
+@pytest.fixture
+def one_line_error(tmp_path: Path) -> Callable[..., None]:
+    """``one_line_error("thirdgen.py", "--scale", "-1")``: that script of ``bench/``, with
+    those arguments (and an output folder), exits 2 with a one-line message."""
+
+    def run(script: str, *args: str) -> None:
+        proc = subprocess.run(
+            [sys.executable, str(REPO / "bench" / script), "--out", str(tmp_path / "w"), *args],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert proc.returncode == 2
+        assert proc.stderr.strip().count("\n") == 0
+
+    return run

@@ -3,28 +3,19 @@ world the loader accepts, and its look-alike customers of a small world are not 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "bench" / "thirdgen.py"
 
 
 def test_tiny_world_ingests_whole(tiny_world_ingests_whole: Callable[[str], None]) -> None:
     tiny_world_ingests_whole("thirdgen.py")
 
 
-def test_missing_prompts_dir_is_one_line_error(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--out", str(tmp_path / "w"), "--prompts",
-         str(tmp_path / "nowhere")],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-    assert proc.returncode == 2
-    assert proc.stderr.strip().count("\n") == 0
+def test_missing_prompts_dir_is_one_line_error(
+    tmp_path: Path, one_line_error: Callable[..., None]
+) -> None:
+    one_line_error("thirdgen.py", "--prompts", str(tmp_path / "nowhere"))
 
 
 def test_agent_platform_tenants_of_a_small_world_are_not_flagged(

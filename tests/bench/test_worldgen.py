@@ -73,14 +73,10 @@ def test_tiny_world_is_well_formed_and_ingests(tmp_path: Path, shared_prompts: P
     assert main([*args, "--db", str(db)]) == 0
 
 
-def test_missing_prompts_dir_is_an_error(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--out", str(tmp_path / "w"), "--prompts",
-         str(tmp_path / "nowhere")],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-    assert proc.returncode == 2
-    assert proc.stderr.strip().count("\n") == 0
+def test_missing_prompts_dir_is_an_error(
+    tmp_path: Path, one_line_error: Callable[..., None]
+) -> None:
+    one_line_error("worldgen.py", "--prompts", str(tmp_path / "nowhere"))
 
 
 @pytest.mark.parametrize("seed", [2, 4])
